@@ -1,0 +1,292 @@
+"""Custom actions: one per kind of question, each answering from the knowledge file.
+
+The knowledge file is loaded when the action server imports this module; a
+malformed file stops the server before it accepts a single request.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context
+from actions.constants import (
+    ENTITY_CERTIFICATION_STATUS,
+    ENTITY_CREDENTIAL,
+    ENTITY_LOCATION,
+    ENTITY_ORGANIZATION,
+    ENTITY_PAY_PERIOD,
+    ENTITY_SKILL_TYPE,
+    SLOT_CERTIFICATION_STATUS,
+    SLOT_COMPARED,
+    SLOT_CREDENTIAL,
+    SLOT_LOCATION,
+    SLOT_ORGANIZATION,
+    SLOT_PAY_PERIOD,
+    SLOT_SKILL_TYPE,
+    SLOT_TOPIC,
+)
+from actions.knowledge import Knowledge, KnowledgeError, load_knowledge
+
+logger = logging.getLogger(__name__)
+
+
+def _load_or_exit() -> Knowledge:
+    try:
+        return load_knowledge()
+    except KnowledgeError as error:
+        logger.error("%s", error)
+        sys.exit(str(error))
+
+
+KNOWLEDGE = _load_or_exit()
+
+# Each entity label maps to the slot that remembers it.
+ENTITY_SLOTS = {
+    ENTITY_CREDENTIAL: SLOT_CREDENTIAL,
+    ENTITY_ORGANIZATION: SLOT_ORGANIZATION,
+    ENTITY_CERTIFICATION_STATUS: SLOT_CERTIFICATION_STATUS,
+    ENTITY_PAY_PERIOD: SLOT_PAY_PERIOD,
+    ENTITY_SKILL_TYPE: SLOT_SKILL_TYPE,
+    ENTITY_LOCATION: SLOT_LOCATION,
+}
+
+
+def _canonical_lookup(kb: Knowledge) -> Dict[str, Dict[str, str]]:
+    """label -> lowercase phrase or value -> canonical value, for entities that arrive un-normalised."""
+    lookup: Dict[str, Dict[str, str]] = {}
+    for label, values in kb.entity_vocabulary().items():
+        table = lookup.setdefault(label, {})
+        for value, phrases in values.items():
+            table[value.lower()] = value
+            for phrase in phrases:
+                table[phrase] = value
+    return lookup
+
+
+CANONICAL = _canonical_lookup(KNOWLEDGE)
+
+
+def message_entities(tracker: Tracker) -> Dict[str, List[str]]:
+    """Known entity values in the latest message, canonical and de-duplicated, in order.
+
+    Values the knowledge file does not know (a typo in a button payload, a
+    crafted `/intent{...}` message) are dropped rather than echoed back.
+    """
+    found: Dict[str, List[str]] = {}
+    for entity in tracker.latest_message.get("entities", []):
+        label, value = entity.get("entity"), entity.get("value")
+        if label not in CANONICAL or not isinstance(value, str):
+            continue
+        canonical = CANONICAL[label].get(" ".join(value.lower().split()))
+        if canonical and canonical not in found.setdefault(label, []):
+            found[label].append(canonical)
+    return {label: values for label, values in found.items() if values}
+
+
+def _first(values: Optional[List[str]]) -> Optional[str]:
+    return values[0] if values else None
+
+
+def remembered_context(tracker: Tracker) -> Context:
+    return Context(
+        credential=tracker.get_slot(SLOT_CREDENTIAL),
+        compared=tuple(tracker.get_slot(SLOT_COMPARED) or ()),
+        organization=tracker.get_slot(SLOT_ORGANIZATION),
+        certification_status=tracker.get_slot(SLOT_CERTIFICATION_STATUS),
+        pay_period=tracker.get_slot(SLOT_PAY_PERIOD),
+        skill_type=tracker.get_slot(SLOT_SKILL_TYPE),
+        location=tracker.get_slot(SLOT_LOCATION),
+    )
+
+
+def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+    dispatcher.utter_message(text=answer.text, buttons=[b.as_dict() for b in answer.buttons])
+
+
+def remember(topic: str, ctx: Context) -> List[EventType]:
+    """Keep what this answer was about, so the next "and per hour?" or "who offers it?" has a referent."""
+    return [
+        SlotSet(SLOT_TOPIC, topic),
+        SlotSet(SLOT_CREDENTIAL, ctx.credential),
+        SlotSet(SLOT_COMPARED, list(ctx.compared) or None),
+        SlotSet(SLOT_ORGANIZATION, ctx.organization),
+        SlotSet(SLOT_CERTIFICATION_STATUS, ctx.certification_status),
+        SlotSet(SLOT_PAY_PERIOD, ctx.pay_period),
+        SlotSet(SLOT_SKILL_TYPE, ctx.skill_type),
+        SlotSet(SLOT_LOCATION, ctx.location),
+    ]
+
+
+class TopicAnswer(Action):
+    """Answers a full question on one topic.
+
+    Details such as "hourly" or "in Texas" count only when said in this
+    question; the credential and organization under discussion carry over, so
+    "who offers it?" after "tell me about the RMA" means the RMA.
+    """
+
+    topic: Text = ""
+    carries_credential = True
+
+    def name(self) -> Text:
+        return f"action_answer_{self.topic}"
+
+    def context(self, tracker: Tracker) -> Context:
+        said = message_entities(tracker)
+        remembered = remembered_context(tracker)
+        credentials = said.get(ENTITY_CREDENTIAL, [])
+        credential = _first(credentials)
+        if credential is None and self.carries_credential:
+            credential = remembered.credential
+        return Context(
+            credential=credential,
+            compared=tuple(credentials),
+            organization=_first(said.get(ENTITY_ORGANIZATION)) or remembered.organization,
+            certification_status=_first(said.get(ENTITY_CERTIFICATION_STATUS)),
+            pay_period=_first(said.get(ENTITY_PAY_PERIOD)),
+            skill_type=_first(said.get(ENTITY_SKILL_TYPE)),
+            location=_first(said.get(ENTITY_LOCATION)),
+        )
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        ctx = self.context(tracker)
+        utter(dispatcher, TOPICS[self.topic](KNOWLEDGE, ctx))
+        return remember(self.topic, ctx)
+
+
+class ActionAnswerDefinition(TopicAnswer):
+    topic = "definition"
+
+
+class ActionAnswerDuties(TopicAnswer):
+    topic = "duties"
+
+
+class ActionAnswerPay(TopicAnswer):
+    """Pay for "them" means medical assistants in general, whatever credential was discussed before."""
+
+    topic = "pay"
+    carries_credential = False
+
+
+class ActionAnswerPayFactors(TopicAnswer):
+    topic = "pay_factors"
+
+
+class ActionAnswerOutlook(TopicAnswer):
+    topic = "outlook"
+
+
+class ActionAnswerSkills(TopicAnswer):
+    topic = "skills"
+
+
+class ActionAnswerCareerPaths(TopicAnswer):
+    topic = "career_paths"
+
+
+class ActionAnswerWhyCertify(TopicAnswer):
+    topic = "why_certify"
+
+
+class ActionAnswerHowToBecome(TopicAnswer):
+    topic = "how_to_become"
+
+
+class ActionAnswerPrograms(TopicAnswer):
+    topic = "programs"
+
+
+class ActionAnswerExam(TopicAnswer):
+    topic = "exam"
+
+
+class ActionAnswerRenewal(TopicAnswer):
+    topic = "renewal"
+
+
+class ActionAnswerCredentials(TopicAnswer):
+    topic = "credentials"
+
+
+class ActionAnswerCredential(TopicAnswer):
+    topic = "credential"
+
+
+class ActionAnswerIssuer(TopicAnswer):
+    topic = "issuer"
+
+
+class ActionAnswerEligibility(TopicAnswer):
+    topic = "eligibility"
+
+
+class ActionAnswerOrganization(TopicAnswer):
+    topic = "organization"
+
+
+class ActionAnswerCost(TopicAnswer):
+    topic = "cost"
+
+
+class ActionAnswerDuration(TopicAnswer):
+    topic = "duration"
+
+
+class ActionAnswerCompare(TopicAnswer):
+    """Compares the credentials named; one named plus one under discussion makes a pair; none means all."""
+
+    topic = "compare"
+
+    def context(self, tracker: Tracker) -> Context:
+        ctx = super().context(tracker)
+        named = list(ctx.compared)
+        remembered = tracker.get_slot(SLOT_CREDENTIAL)
+        if len(named) == 1 and remembered and remembered != named[0]:
+            named = [remembered, named[0]]
+        elif len(named) == 1:
+            named = []
+        return ctx.but(compared=tuple(named))
+
+
+class ActionFollowUp(Action):
+    """Answers a fragment ("and the RMA?", "per hour?", "in Texas?") in the light of the last topic.
+
+    If the last topic can take the new detail, it is answered again with it;
+    otherwise the detail starts its own topic (a credential's details, pay, ...).
+    """
+
+    def name(self) -> Text:
+        return "action_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        said = message_entities(tracker)
+        topic = tracker.get_slot(SLOT_TOPIC)
+        ctx = remembered_context(tracker)
+        if not said and topic not in TOPICS:
+            dispatcher.utter_message(response="utter_rephrase")
+            return []
+        credentials = said.get(ENTITY_CREDENTIAL, [])
+        if len(credentials) >= 2:
+            topic = "compare"
+        elif said and not all(topic in TOPICS_BY_ENTITY[label] for label in said):
+            topic = TOPICS_BY_ENTITY[next(iter(said))][0]
+        if topic == "compare":
+            before = list(ctx.compared) or ([ctx.credential] if ctx.credential else [])
+            compared = credentials if len(credentials) >= 2 else before + [c for c in credentials if c not in before]
+            ctx = ctx.but(compared=tuple(compared))
+        for label, values in said.items():
+            ctx = ctx.but(**{ENTITY_SLOTS[label]: values[0]})
+        utter(dispatcher, TOPICS[topic](KNOWLEDGE, ctx))
+        return remember(topic, ctx)
+

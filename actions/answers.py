@@ -1,0 +1,460 @@
+"""How the bot words its answers, built only from the knowledge file.
+
+Every function takes the validated knowledge and the conversation context and
+returns an Answer: short text (plain English, **bold** and line breaks only)
+plus 2-4 buttons for the natural next questions. No fact, name or number is
+written here; they all come from `knowledge/`. Templates must not contain
+digits either: the "no invented numbers" test checks every answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, List, Optional, Sequence
+
+from actions.constants import (
+    CERTIFIED,
+    ENTITY_CERTIFICATION_STATUS,
+    ENTITY_CREDENTIAL,
+    ENTITY_LOCATION,
+    ENTITY_PAY_PERIOD,
+    ENTITY_ORGANIZATION,
+    ENTITY_SKILL_TYPE,
+    HOURLY,
+    HUMAN,
+    LOCAL,
+    NON_CERTIFIED,
+    TECHNICAL,
+    YEARLY,
+)
+from actions.knowledge import ISSUER_REFERENCE, Credential, Knowledge, Organization
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+    def as_dict(self) -> Dict[str, str]:
+        return {"title": self.title, "payload": self.payload}
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    buttons: List[Button] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the student asked about, from this message or earlier in the conversation."""
+
+    credential: Optional[str] = None
+    compared: Sequence[str] = ()
+    organization: Optional[str] = None
+    certification_status: Optional[str] = None
+    pay_period: Optional[str] = None
+    skill_type: Optional[str] = None
+    location: Optional[str] = None
+
+    def but(self, **changes: object) -> "Context":
+        return replace(self, **changes)
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload Rasa parses without NLU, e.g. /ask_issuer{"credential":"RMA"}."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+# Buttons reused across answers; titles are what the student would have typed.
+PAY = Button("What do they earn?", payload("ask_pay"))
+DUTIES = Button("What do they do?", payload("ask_duties"))
+CREDENTIALS = Button("Which credentials exist?", payload("ask_credentials_list"))
+HOW_TO_START = Button("How do I become one?", payload("ask_how_to_become"))
+OUTLOOK = Button("Job outlook", payload("ask_outlook"))
+PAY_FACTORS = Button("What affects pay?", payload("ask_pay_factors"))
+SKILLS = Button("Skills I'll need", payload("ask_skills"))
+PROGRAMS = Button("Training programs", payload("ask_programs"))
+EXAM = Button("The exam", payload("ask_exam"))
+RENEWAL = Button("Renewing", payload("ask_renewal"))
+CAREER = Button("Where can it lead?", payload("ask_career_paths"))
+WHY = Button("Why get certified?", payload("ask_why_certify"))
+COMPARE_ALL = Button("Compare them", payload("compare_credentials"))
+ELIGIBILITY = Button("How do I qualify?", payload("ask_eligibility"))
+COST = Button("What does it cost?", payload("ask_cost"))
+DURATION = Button("How long does it take?", payload("ask_duration"))
+
+
+def _join(items: Sequence[str], last: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _cite(kb: Knowledge, source_id: str) -> str:
+    return f"({kb.source(source_id).cite_as})"
+
+
+def _org_ref(org: Organization) -> str:
+    return f"the {org.name} ({org.id}, {org.url})"
+
+
+def _issuer(kb: Knowledge, cred: Credential) -> Organization:
+    return kb.organization(cred.issuer)
+
+
+def _credential_label(cred: Credential) -> str:
+    return f"**{cred.id}** ({cred.name})"
+
+
+# --- the article's topics -----------------------------------------------------
+
+
+def definition(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.definition
+    return Answer(
+        f"{topic.summary} {topic.detail}",
+        [DUTIES, PAY, CREDENTIALS, HOW_TO_START],
+    )
+
+
+def duties(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.duties
+    items = [_sentence(item)[:-1] for item in topic.items]
+    return Answer(
+        f"{topic.intro} Common duties:\n{_bullets(items)}\n{topic.varies}",
+        [SKILLS, PAY, HOW_TO_START],
+    )
+
+
+def pay(kb: Knowledge, ctx: Context) -> Answer:
+    """National figures only, filtered by what was asked (certified or not, hourly or yearly)."""
+    topic = kb.topics.pay
+    groups = [ctx.certification_status] if ctx.certification_status else [CERTIFIED, NON_CERTIFIED]
+    cred = kb.credential(ctx.credential)
+    if cred and not ctx.certification_status:
+        groups = [CERTIFIED]
+    lines = []
+    for group in groups:
+        figure = topic.figure(group)
+        if figure is None:
+            continue
+        if ctx.pay_period == HOURLY:
+            amount = f"**{figure.hourly} an hour**"
+        elif ctx.pay_period == YEARLY:
+            amount = f"**{figure.yearly} a year**"
+        else:
+            amount = f"**{figure.hourly} an hour** or **{figure.yearly} a year**"
+        lines.append(f"{_sentence(figure.label)[:-1]}: {figure.measure} {amount} {_cite(kb, figure.source)}.")
+    intro = ""
+    if ctx.location:
+        gap = kb.gap("local_pay")
+        place = "your area" if ctx.location == LOCAL else ctx.location
+        refs = _join([_org_ref(kb.organization(o)) for o in gap.refer_to], "or")
+        intro = f"My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:\n"
+    elif cred and cred.id != _default_credential(kb):
+        intro = (
+            f"The article has no separate pay figure for the {cred.id}; "
+            f"the closest it gives is for certified medical assistants in general:\n"
+        )
+    buttons: List[Button] = []
+    if ctx.pay_period != HOURLY:
+        buttons.append(Button("Per hour?", payload("inform", pay_period=HOURLY)))
+    if ctx.pay_period != YEARLY:
+        buttons.append(Button("Per year?", payload("inform", pay_period=YEARLY)))
+    if ctx.certification_status != NON_CERTIFIED:
+        buttons.append(Button("Without certification?", payload("inform", certification_status=NON_CERTIFIED)))
+    else:
+        buttons.append(Button("With certification?", payload("inform", certification_status=CERTIFIED)))
+    buttons.append(PAY_FACTORS)
+    return Answer(intro + "\n".join(lines), buttons[:4])
+
+
+def _default_credential(kb: Knowledge) -> str:
+    """The credential whose holders the AAMA's certified pay figure describes."""
+    return kb.credential_ids[0]
+
+
+def pay_factors(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.pay
+    notes = " ".join(topic.notes)
+    return Answer(
+        f"Wages vary with your {_join(topic.factors)}. {notes}",
+        [PAY, OUTLOOK, WHY],
+    )
+
+
+def outlook(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.outlook
+    return Answer(
+        f"Good news: the BLS expects medical assistant jobs to grow by **{topic.growth}** {topic.period}, "
+        f"much faster than the average for all jobs, {topic.all_jobs_growth} {_cite(kb, topic.source)}. "
+        f"{topic.summary}",
+        [PAY, CAREER, HOW_TO_START],
+    )
+
+
+def skills(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.skills
+    if ctx.skill_type in (TECHNICAL, HUMAN):
+        chosen = topic.technical if ctx.skill_type == TECHNICAL else topic.human
+        other = HUMAN if ctx.skill_type == TECHNICAL else TECHNICAL
+        lines = _bullets([f"**{s.name}**: {s.examples}" for s in chosen])
+        return Answer(
+            f"The {ctx.skill_type} skills medical assistants use:\n{lines}",
+            [Button(f"And the {other} skills?", payload("inform", skill_type=other)), PROGRAMS, DUTIES],
+        )
+    technical = _join([s.name.lower() for s in topic.technical])
+    human = _join([s.name.lower() for s in topic.human])
+    return Answer(
+        f"Medical assistants need a blend of technical and human skills.\n"
+        f"**Technical:** {technical}.\n**Human:** {human}.\n{topic.on_the_job}",
+        [
+            Button("Technical skills in detail", payload("inform", skill_type=TECHNICAL)),
+            Button("Human skills in detail", payload("inform", skill_type=HUMAN)),
+            PROGRAMS,
+        ],
+    )
+
+
+def career_paths(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.career_paths
+    return Answer(
+        f"{topic.summary} You could specialize in areas such as {_join(topic.specialties)}, "
+        f"or {_join(topic.further, 'or')}.",
+        [OUTLOOK, PAY, HOW_TO_START],
+    )
+
+
+def why_certify(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.why_certify
+    certified = kb.topics.pay.figure(CERTIFIED)
+    non_certified = kb.topics.pay.figure(NON_CERTIFIED)
+    comparison = ""
+    if certified and non_certified:
+        comparison = (
+            f" On pay, certified medical assistants average {certified.yearly} a year {_cite(kb, certified.source)}, "
+            f"against a {non_certified.yearly} median for non-certified ones {_cite(kb, non_certified.source)}."
+        )
+    return Answer(
+        f"Getting certified can help: {_join(topic.benefits)}. {topic.employers}{comparison}",
+        [CREDENTIALS, HOW_TO_START, PAY],
+    )
+
+
+def how_to_become(kb: Knowledge, ctx: Context) -> Answer:
+    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(kb.topics.how_to_become.steps, start=1))
+    return Answer(f"Here's the usual route:\n{steps}", [PROGRAMS, CREDENTIALS, EXAM, SKILLS])
+
+
+def programs(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.program
+    return Answer(
+        f"{topic.summary} Subjects include {_join(topic.subjects)}.",
+        [DURATION, EXAM, HOW_TO_START],
+    )
+
+
+def exam(kb: Knowledge, ctx: Context) -> Answer:
+    topic = kb.topics.exam
+    return Answer(
+        f"{topic.summary} Common topics: {_join(topic.topics)}.",
+        [RENEWAL, ELIGIBILITY, COST],
+    )
+
+
+def renewal(kb: Knowledge, ctx: Context) -> Answer:
+    return Answer(kb.topics.renewal.summary, [COST, EXAM, WHY])
+
+
+# --- credentials and organizations --------------------------------------------
+
+
+def credentials_list(kb: Knowledge, ctx: Context) -> Answer:
+    lines = [f"{_credential_label(c)} from the {_issuer(kb, c).id}" for c in kb.credentials]
+    return Answer(
+        f"Common nationally accredited credentials:\n{_bullets(lines)}",
+        [COMPARE_ALL, ELIGIBILITY]
+        + [_about(c) for c in kb.credentials[:2]],
+    )
+
+
+def _about(cred: Credential) -> Button:
+    return Button(f"About the {cred.id}", payload("ask_credential_details", credential=cred.id))
+
+
+def credential_details(kb: Knowledge, ctx: Context) -> Answer:
+    cred = kb.credential(ctx.credential)
+    if cred is None:
+        return credentials_list(kb, ctx)
+    issuer = _issuer(kb, cred)
+    other = next(c for c in kb.credentials if c.id != cred.id)
+    return Answer(
+        f"The {_credential_label(cred)} comes from the {issuer.name} ({issuer.id}). "
+        f"It's {cred.summary}. To qualify: {cred.qualify}.",
+        [
+            Button("How do I get it?", payload("ask_eligibility", credential=cred.id)),
+            Button(f"Compare with the {other.id}", payload("compare_credentials", credential=other.id)),
+            EXAM,
+            COST,
+        ],
+    )
+
+
+def issuer(kb: Knowledge, ctx: Context) -> Answer:
+    cred = kb.credential(ctx.credential)
+    if cred is None:
+        lines = [f"{c.id}: {_issuer(kb, c).name} ({_issuer(kb, c).id})" for c in kb.credentials]
+        return Answer(f"Each credential has its own issuer:\n{_bullets(lines)}", [COMPARE_ALL, ELIGIBILITY])
+    org = _issuer(kb, cred)
+    return Answer(
+        f"The {cred.id} ({cred.name}) is offered by the **{org.name}** ({org.id}). Official site: {org.url}",
+        [
+            Button("How do I get it?", payload("ask_eligibility", credential=cred.id)),
+            Button(f"More about the {org.id}", payload("ask_organization", organization=org.id)),
+            COMPARE_ALL,
+        ],
+    )
+
+
+def compare(kb: Knowledge, ctx: Context) -> Answer:
+    chosen = [c for c in (kb.credential(i) for i in ctx.compared) if c] or list(kb.credentials)
+    lines = []
+    for cred in chosen:
+        routes = _join([kb.path(r).short for r in cred.routes], "or")
+        focus = cred.focus or "focus not described in my sources"
+        lines.append(f"**{cred.id}** · {_issuer(kb, cred).id} · {routes} · {focus}")
+    return Answer(
+        "Side by side (issuer · ways to qualify · focus):\n" + "\n".join(lines),
+        [ELIGIBILITY, EXAM]
+        + [_about(c) for c in chosen[:2]],
+    )
+
+
+def eligibility(kb: Knowledge, ctx: Context) -> Answer:
+    cred = kb.credential(ctx.credential)
+    if cred is None:
+        lines = []
+        for path in kb.paths:
+            holders = [c.id for c in kb.credentials if path.id in c.routes]
+            if holders:
+                lines.append(f"**{_sentence(path.short)[:-1]}**: {_join(holders, 'or')}")
+        return Answer(
+            "It depends on the credential. Routes the article describes:\n"
+            + _bullets(lines)
+            + f"\n{kb.topics.exam.summary}",
+            [_about(c) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
+        )
+    text = f"For the {cred.id}: {cred.qualify}. Then pass the certification exam."
+    if cred.experience_note is None and "work_experience" in cred.routes:
+        orgs = referrals(kb, "experience_years", ctx)
+        text += (
+            f" My sources don't say how many years of experience the {cred.id} asks for; "
+            f"check with {_join([_org_ref(o) for o in orgs], 'or')}."
+        )
+    return Answer(text, [EXAM, PROGRAMS, COST])
+
+
+def organization(kb: Knowledge, ctx: Context) -> Answer:
+    if ctx.organization is None:
+        return Answer(
+            "Which organization? These are the ones my sources mention:",
+            [
+                Button(o.id, payload("ask_organization", organization=o.id))
+                for o in kb.organizations[:4]
+            ],
+        )
+    org = kb.organization(ctx.organization)
+    return Answer(
+        f"The **{org.name}** ({org.id}) {org.role}. Official site: {org.url}",
+        [CREDENTIALS, PROGRAMS, HOW_TO_START],
+    )
+
+
+# --- what the article does not cover --------------------------------------------
+
+
+def referrals(kb: Knowledge, gap_id: str, ctx: Context) -> List[Organization]:
+    """The official bodies to ask about a gap; "issuer" means the credential under discussion's."""
+    orgs: List[Organization] = []
+    cred = kb.credential(ctx.credential)
+    for ref in kb.gap(gap_id).refer_to:
+        if ref == ISSUER_REFERENCE:
+            orgs.extend(_issuer(kb, c) for c in ([cred] if cred else kb.credentials))
+        else:
+            orgs.append(kb.organization(ref))
+    return orgs
+
+
+def _where_to_ask(orgs: Sequence[Organization]) -> str:
+    if len(orgs) == 1:
+        return f"The official source is {_org_ref(orgs[0])}."
+    return "The official sources are:\n" + _bullets([f"{o.name} ({o.id}): {o.url}" for o in orgs])
+
+
+def not_covered(kb: Knowledge, gap_id: str, ctx: Context) -> Answer:
+    """Say plainly that the sources don't cover it, and who does."""
+    gap = kb.gap(gap_id)
+    return Answer(
+        f"Sorry, my sources don't cover {gap.subject}, and I'd rather not guess. "
+        + _where_to_ask(referrals(kb, gap_id, ctx)),
+        [HOW_TO_START, CREDENTIALS, PROGRAMS],
+    )
+
+
+def cost(kb: Knowledge, ctx: Context) -> Answer:
+    return not_covered(kb, "cost", ctx)
+
+
+def duration(kb: Knowledge, ctx: Context) -> Answer:
+    return not_covered(kb, "duration", ctx)
+
+
+Composer = Callable[[Knowledge, Context], Answer]
+
+# Topic name (kept in the `topic` slot) -> how to answer it.
+TOPICS: Dict[str, Composer] = {
+    "definition": definition,
+    "duties": duties,
+    "pay": pay,
+    "pay_factors": pay_factors,
+    "outlook": outlook,
+    "skills": skills,
+    "career_paths": career_paths,
+    "why_certify": why_certify,
+    "how_to_become": how_to_become,
+    "programs": programs,
+    "exam": exam,
+    "renewal": renewal,
+    "credentials": credentials_list,
+    "credential": credential_details,
+    "issuer": issuer,
+    "compare": compare,
+    "eligibility": eligibility,
+    "organization": organization,
+    "cost": cost,
+    "duration": duration,
+}
+
+# For a bare follow-up ("and the RMA?"), the topics that can take the new
+# detail; otherwise the follow-up starts the default topic for that entity.
+TOPICS_BY_ENTITY: Dict[str, List[str]] = {
+    ENTITY_CREDENTIAL: ["credential", "issuer", "eligibility", "compare", "cost", "exam", "pay"],
+    ENTITY_ORGANIZATION: ["organization"],
+    ENTITY_SKILL_TYPE: ["skills"],
+    ENTITY_CERTIFICATION_STATUS: ["pay"],
+    ENTITY_PAY_PERIOD: ["pay"],
+    ENTITY_LOCATION: ["pay"],
+}

@@ -1,0 +1,366 @@
+"""Load and validate the knowledge file: the single source of every fact the bot states.
+
+The file is checked once, at action-server start. Anything wrong (a missing
+field, an unknown source or organization, a typo in a credential's issuer)
+stops the server with a message naming the file, the entry and the field, so a
+half-valid knowledge base never answers students.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "cma.yml"
+KNOWLEDGE_FILE_ENV = "CMA_KNOWLEDGE_FILE"
+
+# Entity labels whose vocabulary comes from named entries rather than the
+# `vocabulary` section.
+CREDENTIAL = "credential"
+ORGANIZATION = "organization"
+
+ISSUER_REFERENCE = "issuer"
+
+
+class KnowledgeError(Exception):
+    """The knowledge file cannot be used; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+        min_anystr_length = 1
+
+
+class Source(_Strict):
+    id: str
+    title: str
+    publisher: str
+    cite_as: str
+    url: Optional[str] = None
+    accessed: Optional[str] = None
+
+
+class Organization(_Strict):
+    id: str
+    name: str
+    role: str
+    url: str
+    source: str
+    synonyms: List[str] = Field(default_factory=list)
+
+    @validator("url")
+    def _url_is_https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+
+class Credential(_Strict):
+    id: str
+    name: str
+    issuer: str
+    summary: str
+    qualify: str
+    focus: Optional[str] = None
+    routes: List[str] = Field(min_items=1)
+    source: str
+    experience_note: Optional[str] = None
+    synonyms: List[str] = Field(default_factory=list)
+
+
+class Path_(_Strict):
+    id: str
+    name: str
+    short: str
+    summary: str
+    source: str
+    accreditors: List[str] = Field(default_factory=list)
+
+
+class PayFigure(_Strict):
+    group: str
+    label: str
+    measure: str
+    hourly: str
+    yearly: str
+    source: str
+
+    @validator("group")
+    def _known_group(cls, value: str) -> str:
+        if value not in ("certified", "non_certified"):
+            raise ValueError("must be 'certified' or 'non_certified'")
+        return value
+
+    @validator("hourly", "yearly")
+    def _is_money(cls, value: str) -> str:
+        if not re.fullmatch(r"\$\d{1,3}(,\d{3})*(\.\d{2})?", value):
+            raise ValueError(f"'{value}' is not a dollar amount like $17.88 or $37,190")
+        return value
+
+
+class Definition(_Strict):
+    summary: str
+    detail: str
+    role: str
+    source: str
+
+
+class Duties(_Strict):
+    intro: str
+    items: List[str] = Field(min_items=1)
+    varies: str
+    source: str
+
+
+class Pay(_Strict):
+    figures: List[PayFigure] = Field(min_items=1)
+    factors: List[str] = Field(min_items=1)
+    notes: List[str] = Field(default_factory=list)
+    source: str
+
+    def figure(self, group: str) -> Optional[PayFigure]:
+        return next((f for f in self.figures if f.group == group), None)
+
+
+class Outlook(_Strict):
+    growth: str
+    period: str
+    all_jobs_growth: str
+    summary: str
+    source: str
+
+
+class Program(_Strict):
+    summary: str
+    subjects: List[str] = Field(min_items=1)
+    source: str
+
+
+class Exam(_Strict):
+    summary: str
+    topics: List[str] = Field(min_items=1)
+    source: str
+
+
+class Renewal(_Strict):
+    summary: str
+    source: str
+
+
+class Skill(_Strict):
+    name: str
+    examples: str
+
+
+class Skills(_Strict):
+    technical: List[Skill] = Field(min_items=1)
+    human: List[Skill] = Field(min_items=1)
+    on_the_job: str
+    source: str
+
+
+class CareerPaths(_Strict):
+    specialties: List[str] = Field(min_items=1)
+    further: List[str] = Field(min_items=1)
+    summary: str
+    source: str
+
+
+class WhyCertify(_Strict):
+    benefits: List[str] = Field(min_items=1)
+    employers: str
+    source: str
+
+
+class HowToBecome(_Strict):
+    steps: List[str] = Field(min_items=1)
+    source: str
+
+
+class Topics(_Strict):
+    definition: Definition
+    duties: Duties
+    pay: Pay
+    outlook: Outlook
+    program: Program
+    exam: Exam
+    renewal: Renewal
+    skills: Skills
+    career_paths: CareerPaths
+    why_certify: WhyCertify
+    how_to_become: HowToBecome
+
+
+class Gap(_Strict):
+    """A question the article does not answer, and who to ask instead."""
+
+    id: str
+    subject: str
+    refer_to: List[str] = Field(min_items=1)
+
+
+class Knowledge(_Strict):
+    sources: List[Source] = Field(min_items=1)
+    organizations: List[Organization] = Field(min_items=1)
+    credentials: List[Credential] = Field(min_items=1)
+    paths: List[Path_] = Field(min_items=1)
+    topics: Topics
+    not_covered: List[Gap] = Field(min_items=1)
+    vocabulary: Dict[str, Dict[str, List[str]]]
+
+    @root_validator(skip_on_failure=True)
+    def _references_resolve(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        """Every id a fact points at must exist; these are the typos a schema cannot see."""
+        problems: List[str] = []
+        for section in ("sources", "organizations", "credentials", "paths", "not_covered"):
+            seen = set()
+            for index, entry in enumerate(values[section]):
+                if entry.id in seen:
+                    problems.append(f"{section}[{index}] ({entry.id}): field 'id': duplicate id '{entry.id}'")
+                seen.add(entry.id)
+        source_ids = {s.id for s in values["sources"]}
+        org_ids = {o.id for o in values["organizations"]}
+        path_ids = {p.id for p in values["paths"]}
+
+        def check(where: str, field: str, value: str, allowed: Iterable[str], kind: str) -> None:
+            allowed = set(allowed)
+            if value not in allowed:
+                problems.append(
+                    f"{where}: field '{field}': unknown {kind} '{value}' (known: {', '.join(sorted(allowed))})"
+                )
+
+        for section in ("organizations", "credentials", "paths"):
+            for index, entry in enumerate(values[section]):
+                check(f"{section}[{index}] ({entry.id})", "source", entry.source, source_ids, "source")
+        for index, cred in enumerate(values["credentials"]):
+            where = f"credentials[{index}] ({cred.id})"
+            check(where, "issuer", cred.issuer, org_ids, "organization")
+            for route in cred.routes:
+                check(where, "routes", route, path_ids, "path")
+        for index, path in enumerate(values["paths"]):
+            for org in path.accreditors:
+                check(f"paths[{index}] ({path.id})", "accreditors", org, org_ids, "organization")
+        for index, gap in enumerate(values["not_covered"]):
+            for org in gap.refer_to:
+                check(f"not_covered[{index}] ({gap.id})", "refer_to", org, org_ids | {ISSUER_REFERENCE}, "organization")
+        topics: Topics = values["topics"]
+        for name in Topics.__fields__:
+            check(f"topics.{name}", "source", getattr(topics, name).source, source_ids, "source")
+        for index, figure in enumerate(topics.pay.figures):
+            check(f"topics.pay.figures[{index}]", "source", figure.source, source_ids, "source")
+        for label in values["vocabulary"]:
+            if label in (CREDENTIAL, ORGANIZATION):
+                problems.append(
+                    f"vocabulary.{label}: field '{label}': {label} names come from the '{label}s' entries, not the vocabulary"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return values
+
+    # --- look-ups used by the actions -------------------------------------
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
+
+    def organization(self, org_id: str) -> Organization:
+        return next(o for o in self.organizations if o.id == org_id)
+
+    def credential(self, cred_id: Optional[str]) -> Optional[Credential]:
+        return next((c for c in self.credentials if c.id == cred_id), None)
+
+    def path(self, path_id: str) -> Path_:
+        return next(p for p in self.paths if p.id == path_id)
+
+    def gap(self, gap_id: str) -> Gap:
+        return next(g for g in self.not_covered if g.id == gap_id)
+
+    @property
+    def credential_ids(self) -> List[str]:
+        return [c.id for c in self.credentials]
+
+    def entity_vocabulary(self) -> Dict[str, Dict[str, List[str]]]:
+        """Entity label -> canonical value -> lowercase phrases people use for it.
+
+        Credential and organization phrases are derived from their entries
+        (id, full name, synonyms, plurals), so a new credential needs no NLU edit.
+        """
+        vocab: Dict[str, Dict[str, List[str]]] = {CREDENTIAL: {}, ORGANIZATION: {}}
+        for cred in self.credentials:
+            base = [cred.id, cred.name, *cred.synonyms]
+            vocab[CREDENTIAL][cred.id] = _phrases(base + [b + "s" for b in base])
+        for org in self.organizations:
+            vocab[ORGANIZATION][org.id] = _phrases([org.id, org.name, *org.synonyms])
+        for label, values in self.vocabulary.items():
+            vocab[label] = {value: _phrases([value, *phrases]) for value, phrases in values.items()}
+        return vocab
+
+
+def _phrases(items: Iterable[str]) -> List[str]:
+    """Lowercase, de-duplicated, in first-seen order (stable generated files)."""
+    seen: Dict[str, None] = {}
+    for item in items:
+        phrase = " ".join(item.lower().replace("_", " ").split())
+        if phrase:
+            seen.setdefault(phrase, None)
+    return list(seen)
+
+
+def knowledge_path() -> Path:
+    return Path(os.environ.get(KNOWLEDGE_FILE_ENV) or DEFAULT_KNOWLEDGE_FILE)
+
+
+def load_knowledge(path: Optional[Path] = None) -> Knowledge:
+    """Read and validate the knowledge file, or raise KnowledgeError naming file, entry and field."""
+    path = Path(path) if path else knowledge_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise KnowledgeError(f"{path}: cannot read the knowledge file ({error.strerror})") from error
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return Knowledge.parse_obj(raw)
+    except ValidationError as error:
+        raise KnowledgeError(_describe(path, raw, error)) from error
+
+
+def _describe(path: Path, raw: Dict[str, Any], error: ValidationError) -> str:
+    lines = [f"{path}: the knowledge file is invalid; the action server will not start."]
+    for problem in error.errors():
+        loc: Tuple[Any, ...] = problem["loc"]
+        if loc == ("__root__",):
+            lines.extend(f"  - {item}" for item in problem["msg"].split("; "))
+            continue
+        entry, field = _entry_and_field(raw, loc)
+        lines.append(f"  - {entry}: field '{field}': {problem['msg']}")
+    return "\n".join(lines)
+
+
+def _entry_and_field(raw: Dict[str, Any], loc: Tuple[Any, ...]) -> Tuple[str, str]:
+    """Turn pydantic's location into an entry like 'credentials[2] (NCMA)' and a field like 'issuer'."""
+    last_key = max(i for i, key in enumerate(loc) if isinstance(key, str))
+    return _format_loc(raw, loc[:last_key]) or "top level", _format_loc(None, loc[last_key:])
+
+
+def _format_loc(raw: Any, loc: Tuple[Any, ...]) -> str:
+    text, node = "", raw
+    for key in loc:
+        if isinstance(key, int):
+            text += f"[{key}]"
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+        else:
+            text += f".{key}" if text else str(key)
+            node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict) and isinstance(node.get("id"), str):
+        text += f" ({node['id']})"
+    return text
