@@ -222,7 +222,17 @@ class ActionAnswerCredential(TopicAnswer):
 
 
 class ActionAnswerIssuer(TopicAnswer):
+    """"Who runs the AAMA?" names an organization, not a credential: describe the organization."""
+
     topic = "issuer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        said = message_entities(tracker)
+        if ENTITY_ORGANIZATION in said and ENTITY_CREDENTIAL not in said:
+            return await ActionAnswerOrganization().run(dispatcher, tracker, domain)
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionAnswerEligibility(TopicAnswer):
@@ -277,10 +287,18 @@ class ActionFollowUp(Action):
             dispatcher.utter_message(response="utter_rephrase")
             return []
         credentials = said.get(ENTITY_CREDENTIAL, [])
+        previous = topic
         if len(credentials) >= 2:
             topic = "compare"
         elif said and not all(topic in TOPICS_BY_ENTITY[label] for label in said):
             topic = TOPICS_BY_ENTITY[next(iter(said))][0]
+        if topic != previous:
+            # A new topic keeps only who or what is being discussed, not the old topic's filters;
+            # pay is about medical assistants in general unless a credential is named now.
+            ctx = Context(
+                credential=None if topic == "pay" else ctx.credential,
+                organization=ctx.organization,
+            )
         if topic == "compare":
             before = list(ctx.compared) or ([ctx.credential] if ctx.credential else [])
             compared = credentials if len(credentials) >= 2 else before + [c for c in credentials if c not in before]

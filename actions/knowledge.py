@@ -299,7 +299,12 @@ class Knowledge(_Strict):
         for org in self.organizations:
             vocab[ORGANIZATION][org.id] = _phrases([org.id, org.name, *org.synonyms])
         for label, values in self.vocabulary.items():
-            vocab[label] = {value: _phrases([value, *phrases]) for value, phrases in values.items()}
+            # A capitalized value is a name ("Texas") and matches itself; a lowercase
+            # one is an id ("certified") and matches only its listed phrases.
+            vocab[label] = {
+                value: _phrases(([value] if value[:1].isupper() else []) + phrases)
+                for value, phrases in values.items()
+            }
         return vocab
 
 

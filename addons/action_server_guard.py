@@ -1,0 +1,62 @@
+"""Never leave a student in silence when the action server is down.
+
+When a custom action cannot be run (the action server is down, crashed or
+unreachable), Rasa logs the error, drops the action's events and, by default,
+sends nothing: the student waits for an answer that never comes, on every
+channel. This policy notices exactly that case, a custom action that ran in a
+live conversation and left no trace (no message, no slot), and predicts a
+response that says so in words. Because it works on the tracker, it covers
+REST, socket.io (the widget) and `rasa shell` alike. What follows the
+response (waiting for the student) is an ordinary rule in data/rules/.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+RESPONSE = "response"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class ActionServerGuardPolicy(Policy):
+    """Predicts the 'cannot look that up' response after a custom action failed."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Above the RulePolicy, whose rules would otherwise go straight back to listening.
+        return {POLICY_PRIORITY: RULE_POLICY_PRIORITY + 1, RESPONSE: "utter_action_server_down"}
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        """Nothing to learn: the rule is fixed."""
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        response = self.config[RESPONSE]
+        if _is_live(tracker):
+            last = tracker.events[-1] if tracker.events else None
+            if isinstance(last, ActionExecuted) and last.action_name in domain.user_actions:
+                probabilities[domain.index_for_action(response)] = 1.0
+        return self._prediction(probabilities)
+
+
+def _is_live(tracker: DialogueStateTracker) -> bool:
+    """A real conversation, not a training or test story (those never start a session)."""
+    return any(isinstance(event, SessionStarted) for event in tracker.events)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the assistant for people: `serve.sh shell` (terminal chat) or `serve.sh run`
+# (Rasa server with REST + socket.io, action server, demo advising site).
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-run}
+RASA=.venv/bin/rasa
+MODEL=models/cma.tar.gz
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8000}
+# Origins allowed to call the Rasa server from a browser (space-separated).
+CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${WEB_PORT} http://localhost:${WEB_PORT}"}
+export RASA_TELEMETRY_ENABLED=false
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+mkdir -p .rasa
+endpoints=.rasa/endpoints.local.yml
+printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$ACTIONS_PORT" > "$endpoints"
+
+# The action server refuses to start on a malformed knowledge file; say so and stop.
+$RASA run actions --port "$ACTIONS_PORT" --actions actions >.rasa/actions.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  if curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null; then break; fi
+  if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    echo "The action server did not start:" >&2; tail -n 20 .rasa/actions.log >&2; exit 1
+  fi
+  sleep 1
+done
+
+if [ "$mode" = shell ]; then
+  echo "Starting the chat (type /stop to quit)..."
+  $RASA shell --model "$MODEL" --endpoints "$endpoints"
+  exit 0
+fi
+
+# shellcheck disable=SC2086
+$RASA run --model "$MODEL" --endpoints "$endpoints" --credentials credentials.yml \
+  --interface 127.0.0.1 --port "$RASA_PORT" --cors $CORS_ORIGINS &
+pids+=($!)
+.venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >/dev/null 2>&1 &
+pids+=($!)
+echo "Rasa server:   http://127.0.0.1:${RASA_PORT}  (REST: /webhooks/rest/webhook, socket.io)"
+echo "Action server: http://127.0.0.1:${ACTIONS_PORT}  (log: .rasa/actions.log)"
+echo "Demo site:     http://127.0.0.1:${WEB_PORT}/  (the chat widget is in the corner)"
+echo "Press Ctrl-C to stop."
+wait -n

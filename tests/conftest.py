@@ -1,0 +1,27 @@
+"""Shared fixtures: the knowledge base, and the real running stack for end-to-end tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.knowledge import Knowledge, load_knowledge  # noqa: E402
+from tests.stack import Stack, running_stack  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def kb() -> Knowledge:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """One action server + Rasa server for every end-to-end test in the run."""
+    with running_stack() as running:
+        yield running

@@ -1,0 +1,126 @@
+"""Start the real assistant (action server + Rasa server) on free local ports for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA = ROOT / ".venv" / "bin" / "rasa"
+MODEL = ROOT / "models" / "cma.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    workdir: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def send(self, sender: str, message: str, timeout: float = 30) -> List[dict]:
+        """One user message over the REST channel; returns the bot's messages."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def start_action_server(port: int, logfile: Path, env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(RASA), "run", "actions", "--port", str(port), "--actions", "actions"],
+        cwd=ROOT,
+        env=_env(env),
+        stdout=logfile.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).ok:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {seconds}s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextlib.contextmanager
+def running_stack(
+    cors_origins: Sequence[str] = (),
+    extra_args: Sequence[str] = (),
+    env: Optional[Dict[str, str]] = None,
+    with_actions: bool = True,
+) -> Iterator[Stack]:
+    """Action server and Rasa server (REST + socket.io) with the trained model, stopped on exit.
+
+    With `with_actions=False` no action server runs and Rasa points at a closed
+    port: the "action server is down" case.
+    """
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    workdir = Path(tempfile.mkdtemp(prefix="cma-stack-"))
+    action_port, rasa_port = free_port(), free_port()
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir)
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    try:
+        if with_actions:
+            actions = start_action_server(action_port, workdir / "actions.log", env)
+            stack.processes.append(actions)
+            _wait(f"{stack.action_url}/health", actions, workdir / "actions.log", 90)
+        args = [
+            str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+            "--credentials", str(ROOT / "credentials.yml"),
+            "--interface", "127.0.0.1", "--port", str(rasa_port), *extra_args,
+        ]
+        if cors_origins:
+            args += ["--cors", *cors_origins]
+        rasa = subprocess.Popen(
+            args, cwd=ROOT, env=_env(env), stdout=(workdir / "rasa.log").open("w"), stderr=subprocess.STDOUT
+        )
+        stack.processes.append(rasa)
+        _wait(f"{stack.rasa_url}/", rasa, workdir / "rasa.log", 180)
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,144 @@
+"""Every action, and the follow-up patterns, through rasa-sdk's Tracker and CollectingDispatcher."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.helpers import ACTIONS, Conversation
+from tests.stack import ROOT
+
+
+def ask(action: str, intent: str, *entities):
+    return Conversation().ask(action, intent, *entities)
+
+
+def test_every_domain_action_is_implemented():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert set(domain["actions"]) == set(ACTIONS)
+
+
+@pytest.mark.parametrize(
+    "action, intent, entities, expected",
+    [
+        ("action_answer_definition", "ask_what_is_cma", [], ["completed training", "American Association of Medical Assistants"]),
+        ("action_answer_duties", "ask_duties", [], ["vital signs", "Scheduling appointments", "laboratory samples", "vary"]),
+        ("action_answer_pay", "ask_pay", [], ["$17.88", "$37,190", "$20.76", "$39,085", "BLS figures", "AAMA figures"]),
+        ("action_answer_pay_factors", "ask_pay_factors", [], ["geographic region", "work setting", "practice specialty", "urban"]),
+        ("action_answer_outlook", "ask_outlook", [], ["16 percent", "2021 and 2031", "about 5 percent", "BLS"]),
+        ("action_answer_skills", "ask_skills", [], ["Technical", "Human", "office administration", "customer service"]),
+        ("action_answer_career_paths", "ask_career_paths", [], ["cardiology", "pediatrics", "registered nurse", "teaching"]),
+        ("action_answer_why_certify", "ask_why_certify", [], ["competitive", "tangible proof", "$39,085", "$37,190"]),
+        ("action_answer_how_to_become", "ask_how_to_become", [], ["1. ", "accredited", "military", "exam", "Renew"]),
+        ("action_answer_programs", "ask_programs", [], ["ABHES", "CAAHEP", "pharmacology", "computer applications"]),
+        ("action_answer_exam", "ask_exam", [], ["medical terminology", "clinical patient care", "medical laws and ethics"]),
+        ("action_answer_renewal", "ask_renewal", [], ["every few years", "renewal fee", "continuing education"]),
+        ("action_answer_credentials", "ask_credentials_list", [], ["CMA", "RMA", "NCMA", "CCMA", "AAMA", "NHA"]),
+        ("action_answer_credential", "ask_credential_details", [("credential", "CCMA")], ["National Healthcareer Association", "clinical side"]),
+        ("action_answer_issuer", "ask_issuer", [("credential", "NCMA")], ["National Center for Competency Testing", "https://www.ncctinc.com"]),
+        ("action_answer_issuer", "ask_issuer", [], ["American Medical Technologists", "National Healthcareer Association"]),
+        ("action_answer_compare", "compare_credentials", [("credential", "NCMA"), ("credential", "CCMA")], ["NCCT", "NHA", "military"]),
+        ("action_answer_eligibility", "ask_eligibility", [("credential", "CMA")], ["CAAHEP or ABHES", "exam"]),
+        ("action_answer_eligibility", "ask_eligibility", [("credential", "NCMA")], ["don't say how many years", "https://www.ncctinc.com"]),
+        ("action_answer_eligibility", "ask_eligibility", [], ["Work experience", "US military", "RMA, NCMA or CCMA"]),
+        ("action_answer_organization", "ask_organization", [("organization", "CAAHEP")], ["Commission on Accreditation", "https://www.caahep.org"]),
+        ("action_answer_cost", "ask_cost", [("credential", "RMA")], ["don't cover", "American Medical Technologists", "https://americanmedtech.org"]),
+        ("action_answer_duration", "ask_duration", [], ["don't cover", "CAAHEP", "ABHES"]),
+    ],
+)
+def test_topic_answers(action, intent, entities, expected):
+    text, buttons = ask(action, intent, *entities)
+    for fact in expected:
+        assert fact in text, f"{fact!r} missing from:\n{text}"
+    assert 2 <= len(buttons) <= 4
+    assert all(b["payload"].startswith("/") for b in buttons)
+
+
+def test_credential_then_who_offers_it_then_how_to_get_it():
+    chat = Conversation()
+    text, _ = chat.ask("action_answer_credential", "ask_credential_details", ("credential", "RMA"))
+    assert "American Medical Technologists" in text
+    text, _ = chat.ask("action_answer_issuer", "ask_issuer")
+    assert "American Medical Technologists" in text and "https://americanmedtech.org" in text
+    text, _ = chat.ask("action_answer_eligibility", "ask_eligibility")
+    assert "For the RMA" in text and "five years" in text
+
+
+def test_pay_then_per_hour_then_without_certification():
+    chat = Conversation()
+    text, _ = chat.ask("action_answer_pay", "ask_pay", ("credential", "CMA"))
+    assert "$20.76" in text and "$39,085" in text and "$17.88" not in text
+    text, _ = chat.ask("action_follow_up", "inform", ("pay_period", "hourly"))
+    assert "$20.76 an hour" in text and "$39,085" not in text and "$17.88" not in text
+    text, _ = chat.ask("action_follow_up", "inform", ("certification_status", "non_certified"))
+    assert "$17.88 an hour" in text and "$20.76" not in text and "$37,190" not in text
+    text, _ = chat.ask("action_follow_up", "inform", ("pay_period", "yearly"))
+    assert "$37,190 a year" in text and "$17.88" not in text
+
+
+def test_a_new_pay_question_forgets_old_filters():
+    chat = Conversation()
+    chat.ask("action_answer_pay", "ask_pay", ("pay_period", "hourly"), ("certification_status", "non_certified"))
+    text, _ = chat.ask("action_answer_pay", "ask_pay")
+    assert all(figure in text for figure in ("$17.88", "$37,190", "$20.76", "$39,085"))
+
+
+def test_one_credential_then_another():
+    chat = Conversation()
+    text, _ = chat.ask("action_answer_credential", "ask_credential_details", ("credential", "NCMA"))
+    assert "National Center for Competency Testing" in text
+    text, _ = chat.ask("action_follow_up", "inform", ("credential", "CMA"))
+    assert "American Association of Medical Assistants" in text and "CAAHEP or ABHES" in text
+    assert chat.slots["credential"] == "CMA"
+
+
+def test_compare_grows_with_follow_ups_and_uses_context():
+    chat = Conversation()
+    chat.ask("action_answer_credential", "ask_credential_details", ("credential", "RMA"))
+    text, _ = chat.ask("action_answer_compare", "compare_credentials", ("credential", "CMA"))
+    assert "**RMA**" in text and "**CMA**" in text and "**NCMA**" not in text
+    text, _ = chat.ask("action_follow_up", "inform", ("credential", "NCMA"))
+    assert all(f"**{c}**" in text for c in ("RMA", "CMA", "NCMA")) and "**CCMA**" not in text
+    text, _ = ask("action_answer_compare", "compare_credentials")
+    assert all(f"**{c}**" in text for c in ("CMA", "RMA", "NCMA", "CCMA"))
+
+
+def test_follow_up_on_another_topic_switches_topic():
+    chat = Conversation()
+    chat.ask("action_answer_duties", "ask_duties")
+    text, _ = chat.ask("action_follow_up", "inform", ("credential", "CCMA"))
+    assert "National Healthcareer Association" in text
+    text, _ = chat.ask("action_follow_up", "inform", ("location", "Ohio"))
+    assert "not pay in Ohio" in text and "bls.gov" in text and "$17.88" in text
+    text, _ = chat.ask("action_follow_up", "inform", ("skill_type", "human"))
+    assert "Communication" in text and "Customer service" in text and "Basic medical skills" not in text
+
+
+def test_cost_follows_the_credential_under_discussion():
+    chat = Conversation()
+    chat.ask("action_answer_credential", "ask_credential_details", ("credential", "CCMA"))
+    text, _ = chat.ask("action_answer_cost", "ask_cost")
+    assert "https://www.nhanow.com" in text and "aama-ntl.org" not in text
+
+
+def test_pay_for_another_credential_says_there_is_no_separate_figure():
+    text, _ = ask("action_answer_pay", "ask_pay", ("credential", "RMA"))
+    assert "no separate pay figure for the RMA" in text and "$20.76" in text
+
+
+def test_unknown_entity_values_are_ignored_not_echoed():
+    text, _ = ask("action_answer_credential", "ask_credential_details", ("credential", "<script>alert(1)</script>"))
+    assert "<script>" not in text and "**CMA**" in text  # falls back to the list of credentials
+    text, _ = ask("action_answer_pay", "ask_pay", ("location", "x" * 5000))
+    assert "xxxx" not in text
+
+
+def test_fragment_without_context_asks_to_rephrase():
+    text, buttons = ask("action_follow_up", "inform")
+    assert text == "<utter_rephrase>" and buttons == []
+
+
+def test_organization_without_a_name_offers_choices():
+    text, buttons = ask("action_answer_organization", "ask_organization")
+    assert "Which organization" in text
+    assert [b["title"] for b in buttons] == ["AAMA", "AMT", "NCCT", "NHA"]

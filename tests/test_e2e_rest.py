@@ -1,0 +1,118 @@
+"""End to end over HTTP: the real action server and Rasa server, questions phrased unlike the training data."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+# (question, facts every one of which must appear in the replies)
+QUESTIONS = [
+    ("yo what exactly is a certified medical assistant anyway", ["completed training", "certification exam"]),
+    ("describe a normal workday for a medical assistant", ["vital signs", "laboratory samples"]),
+    ("what kind of stuff would i be doing on the job", ["Scheduling appointments"]),
+    ("what's the typical paycheck for a certified MA", ["$20.76", "$39,085"]),
+    ("ballpark earnings for medical assistants who never got certified?", ["$17.88", "$37,190"]),
+    ("is the money better in big cities", ["urban", "living expenses"]),
+    ("will there still be MA jobs in ten years", ["16 percent", "2021 and 2031"]),
+    ("is this a growing field or dying", ["16 percent"]),
+    ("which certs are out there for MAs", ["CMA", "RMA", "NCMA", "CCMA"]),
+    ("give me the rundown on the CCMA", ["National Healthcareer Association", "clinical side"]),
+    ("what's the deal with the registered medical assistant credential", ["American Medical Technologists"]),
+    ("which organization hands out the NCMA", ["National Center for Competency Testing"]),
+    ("who administers the cma credential", ["American Association of Medical Assistants"]),
+    ("how is the rma different from the cma", ["**CMA**", "**RMA**", "AMT", "AAMA"]),
+    ("ncma versus ccma, which one is more clinical", ["**NCMA**", "**CCMA**"]),
+    ("do i need to go to school to get the cma", ["CAAHEP", "ABHES"]),
+    ("i've worked as an MA for five years with no diploma, can I get the RMA", ["five years"]),
+    ("i got medical training in the navy, does that count for certification", ["military"]),
+    ("where do i even begin if i want to be an MA", ["1. ", "exam"]),
+    ("what subjects would an ma program teach me", ["pharmacology", "medical coding"]),
+    ("what is covered on the certification test", ["clinical patient care", "medical laws and ethics"]),
+    ("do i have to recertify at some point", ["every few years", "continuing education"]),
+    ("what abilities should a good medical assistant have", ["Technical", "Human"]),
+    ("what soft skills matter most for this job", ["Communication", "Customer service"]),
+    ("could this job lead to nursing later", ["registered nurse"]),
+    ("what's the point of being certified if i can work without it", ["competitive", "tangible proof"]),
+    ("what fee do they charge for the cma exam", ["don't cover", "aama-ntl.org"]),
+    ("how many months is a typical ma program", ["don't cover", "caahep.org", "abhes.org"]),
+    ("what do medical assistants earn in florida", ["not pay in Florida", "bls.gov", "$17.88"]),
+    ("what is the abhes", ["Accrediting Bureau of Health Education Schools", "https://www.abhes.org"]),
+    ("who runs the bls", ["US Bureau of Labor Statistics"]),
+    ("what's the forecast for rain tomorrow", ["only cover careers in medical assisting"]),
+    ("are you a real person", ["I'm a bot"]),
+]
+
+
+def replies_text(replies) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.parametrize("question, facts", QUESTIONS, ids=[q for q, _ in QUESTIONS])
+def test_question_gets_the_facts(stack, question, facts):
+    text = replies_text(stack.send(f"e2e-{uuid.uuid4()}", question))
+    for fact in facts:
+        assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
+
+
+def _conversation(stack, turns):
+    sender = f"e2e-{uuid.uuid4()}"
+    for question, facts, absent in turns:
+        text = replies_text(stack.send(sender, question))
+        for fact in facts:
+            assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
+        for fact in absent:
+            assert fact not in text, f"{fact!r} should not be in reply to {question!r}:\n{text}"
+
+
+def test_follow_ups_about_a_credential(stack):
+    _conversation(stack, [
+        ("tell me about the RMA", ["American Medical Technologists"], []),
+        ("who offers it?", ["American Medical Technologists", "americanmedtech.org"], []),
+        ("how do I get it?", ["For the RMA", "five years"], []),
+    ])
+
+
+def test_follow_ups_about_pay(stack):
+    _conversation(stack, [
+        ("how much do CMAs make?", ["$20.76", "$39,085"], ["$17.88"]),
+        ("and per hour?", ["$20.76 an hour"], ["$39,085"]),
+        ("what about without certification?", ["$17.88 an hour"], ["$20.76"]),
+    ])
+
+
+def test_follow_up_switches_credential(stack):
+    _conversation(stack, [
+        ("what's the NCMA?", ["National Center for Competency Testing"], []),
+        ("and the CMA?", ["American Association of Medical Assistants"], ["National Center"]),
+    ])
+
+
+def test_button_payload_with_entities(stack):
+    _conversation(stack, [
+        ('/ask_eligibility{"credential":"CCMA"}', ["For the CCMA", "nhanow.com"], []),
+    ])
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["asdf qwerty zxcv", "🙂🙂🙂", "ÇÀ ÉTÉ ??? 医疗助理", "x" * 10_000, "how much " * 1500],
+    ids=["gibberish", "emoji", "non-latin", "10k-chars", "10k-repeated-words"],
+)
+def test_junk_gets_a_polite_answer(stack, message):
+    replies = stack.send(f"e2e-{uuid.uuid4()}", message)
+    assert replies and replies_text(replies).strip()
+
+
+def test_dead_action_server_is_reported_in_words():
+    """No action server at all: the student is told, not left waiting in silence."""
+    from tests.stack import running_stack
+
+    with running_stack(with_actions=False) as rasa_only:
+        sender = f"e2e-{uuid.uuid4()}"
+        text = replies_text(rasa_only.send(sender, "how much do certified medical assistants make"))
+        assert "can't look that up right now" in text
+        # Responses that need no action server keep working.
+        assert "You're welcome" in replies_text(rasa_only.send(sender, "thank you so much"))

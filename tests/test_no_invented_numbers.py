@@ -1,0 +1,93 @@
+"""No answer the bot can give contains a number the knowledge file does not.
+
+Every topic is composed for every combination of context the actions can
+pass (each credential, organization, pay filter, skill type, place, and
+comparison), and the fixed responses in domain.yml are checked too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Iterator, List, Tuple
+
+import pytest
+import yaml
+
+from actions.answers import TOPICS, Answer, Context
+from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
+from tests.stack import ROOT
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER_WORDS = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half)\b",
+    re.IGNORECASE,
+)
+# "1. Choose your path" is a list marker, not a fact.
+LIST_MARKER = re.compile(r"^\d+\. ", re.MULTILINE)
+
+KNOWLEDGE_TEXT = DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8")
+KNOWN_NUMBERS = set(NUMBER.findall(KNOWLEDGE_TEXT))
+KNOWN_NUMBER_WORDS = {w.lower() for w in NUMBER_WORDS.findall(KNOWLEDGE_TEXT)}
+
+
+def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
+    credentials = [None, *kb.credential_ids, "UNKNOWN"]
+    comparisons = [(), *itertools.combinations(kb.credential_ids, 2), tuple(kb.credential_ids)]
+    for topic, compose in TOPICS.items():
+        for credential, status, period, skill, location, organization, compared in itertools.product(
+            credentials,
+            [None, "certified", "non_certified"],
+            [None, "hourly", "yearly"],
+            [None, "technical", "human"],
+            [None, "local", "Texas"],
+            [None, *[o.id for o in kb.organizations]] if topic == "organization" else [None],
+            comparisons if topic == "compare" else [()],
+        ):
+            ctx = Context(credential, compared, organization, status, period, skill, location)
+            yield topic, ctx, compose(kb, ctx)
+
+
+def _numbers(text: str) -> Tuple[List[str], List[str]]:
+    text = LIST_MARKER.sub("", text)
+    return NUMBER.findall(text), [w.lower() for w in NUMBER_WORDS.findall(text)]
+
+
+def test_the_check_itself_catches_an_invented_number():
+    numbers, words = _numbers("Exams cost $125 and take three hours.")
+    assert set(numbers) - KNOWN_NUMBERS == {"125"}
+    assert set(words) - KNOWN_NUMBER_WORDS == {"three"}
+
+
+def test_no_action_answer_contains_a_number_not_in_the_knowledge_file(kb):
+    checked = 0
+    for topic, ctx, answer in all_answers(kb):
+        texts = [answer.text] + [b.title for b in answer.buttons]
+        for text in texts:
+            numbers, words = _numbers(text)
+            assert set(numbers) <= KNOWN_NUMBERS, f"{topic} {ctx}: invented {set(numbers) - KNOWN_NUMBERS} in {text!r}"
+            assert set(words) <= KNOWN_NUMBER_WORDS, f"{topic} {ctx}: invented {set(words) - KNOWN_NUMBER_WORDS}"
+        checked += 1
+    assert checked > 10_000
+
+
+def test_fixed_responses_contain_no_numbers():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            texts = [variant.get("text", "")] + [b["title"] for b in variant.get("buttons", [])]
+            for text in texts:
+                numbers, words = _numbers(text)
+                assert not numbers and not words, f"{name}: {text!r}"
+
+
+@pytest.mark.parametrize("limit", [85])
+def test_answers_are_short_and_offer_next_questions(kb, limit):
+    longest = 0
+    for topic, ctx, answer in all_answers(kb):
+        words = len(answer.text.split())
+        longest = max(longest, words)
+        assert words <= limit, f"{topic} {ctx}: {words} words:\n{answer.text}"
+        assert 2 <= len(answer.buttons) <= 4, f"{topic} {ctx}: {len(answer.buttons)} buttons"
+    assert longest > 0
