@@ -45,9 +45,10 @@ $(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
 $(STAMPS)/web: web/package.json web/package-lock.json
 	@mkdir -p $(STAMPS)
 	cd web && npm ci --no-audit --no-fund --loglevel=error
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
+	  echo "Installing Debian's chromium (and an emoji font) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	fi
 	@touch $@
 
 # spaCy pipeline and NLU synonyms, generated from the knowledge file.
@@ -85,7 +86,9 @@ test-e2e: install $(MODEL)
 test-stories: $(MODEL)
 	$(RASA) test --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories --model $(MODEL)
 
+# 5-fold cross-validation of the NLU pipeline; summary in results/summary.md.
 evaluate: $(MODEL)
+	@rm -rf results/nlu_cv results/summary.md
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --runs 1 --out results/nlu_cv --config config.yml
 	$(PY) scripts/summarize_eval.py results/nlu_cv
 

@@ -1,0 +1,613 @@
+"""Browser tests for the web chat widget (web/) against the real stack.
+
+A session-scoped fixture starts the action server and the Rasa server through
+tests/stack.py (socket.io channel from credentials.yml, --cors limited to the
+demo site's origin) and serves a copy of web/ whose pages point at that Rasa
+server. Each
+test drives headless Chromium (Debian's /usr/bin/chromium; override with
+CHROMIUM_PATH) through Playwright's sync API and asserts on what the bot really
+answers. Screenshots land in results/screenshots/ for review.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.stack import free_port, running_stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+SHOTS = ROOT / "results" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_SERVER_URL = "http://127.0.0.1:5005"  # what the committed demo pages embed
+DEMO_COLOR = 'data-primary-color="#0b5cad"'
+LIGHT_BRAND_COLOR = 'data-primary-color="#f2c14e"'
+SOCKET_READY_TIMEOUT = 120  # after tests/stack.py saw GET / answer (it allows Rasa 180 s for that)
+REPLY_TIMEOUT_MS = 20_000  # generous: the first answers warm up the models on a 2-core machine
+
+# Widget selectors (web/widget/rasa-chat.js).
+LAUNCHER = ".rcw-launcher"
+PANEL = ".rcw-panel"
+INPUT = ".rcw-input"
+BOT_BUBBLE = ".rcw-bot:not(.rcw-typing) .rcw-bubble"
+USER_BUBBLE = ".rcw-user .rcw-bubble"
+REPLY_BUTTON = ".rcw-reply"
+
+PAY_QUESTION = "how much do certified medical assistants make?"
+PAY_FIGURE = "$20.76"
+RMA_QUESTION = "tell me about the RMA"
+ISSUER_QUESTION = "who offers it?"
+RMA_ISSUER = "American Medical Technologists"
+
+
+# --------------------------------------------------------------------------- stack
+
+
+# engine.io logs a harmless "packet queue is empty" error when a polling client disconnects.
+QUIET_LOGGER = logging.getLogger("tests.browser.engineio")
+QUIET_LOGGER.setLevel(logging.CRITICAL)
+
+
+def wait_for_socket_reply(rasa_url: str, timeout: float) -> None:
+    """Waits until a socket.io user message gets a bot reply (models loaded, actions reachable)."""
+    import socketio  # python-socketio ships with Rasa
+
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        replies: queue.Queue = queue.Queue()
+        client = socketio.Client(reconnection=False, engineio_logger=QUIET_LOGGER)
+        client.on("connect", lambda: client.emit("session_request", {"session_id": None}))
+        client.on(
+            "session_confirm",
+            lambda session_id: client.emit("user_uttered", {"message": "/greet", "session_id": session_id}),
+        )
+        client.on("bot_uttered", replies.put)
+        try:
+            client.connect(rasa_url, transports=["polling"], wait_timeout=10)
+            reply = replies.get(timeout=max(1.0, deadline - time.monotonic()))
+            if reply.get("text"):
+                return
+        except Exception as error:  # no reply yet (models still warming up)
+            last_error = error
+            time.sleep(2)
+        finally:
+            client.disconnect()
+    raise TimeoutError(f"Rasa at {rasa_url} gave no socket.io reply: {last_error!r}")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Site:
+    url: str  # the demo site copy, pointing at the test's Rasa server
+    rasa_url: str
+    storage_key: str  # the widget's localStorage key for that server
+    foreign_url: str  # the same pages from an origin Rasa's --cors does not allow
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    """The demo site served from a temp copy whose pages embed the test Rasa server's URL."""
+    site_port = free_port()
+    site_url = f"http://127.0.0.1:{site_port}"
+    with running_stack([site_url]) as stack:  # Rasa's --cors allows only the demo site
+        wait_for_socket_reply(stack.rasa_url, SOCKET_READY_TIMEOUT)
+        docroot = Path(tempfile.mkdtemp(prefix="widget-site-"))
+        dead_port = free_port()  # nothing listens here: the "server unreachable" page
+        for entry in WEB.iterdir():
+            if entry.suffix == ".html":
+                page = entry.read_text()
+                assert DEMO_SERVER_URL in page, f"{entry.name} no longer embeds {DEMO_SERVER_URL}"
+                (docroot / entry.name).write_text(page.replace(DEMO_SERVER_URL, stack.rasa_url))
+                if entry.name == "index.html":
+                    (docroot / "unreachable.html").write_text(
+                        page.replace(DEMO_SERVER_URL, f"http://127.0.0.1:{dead_port}")
+                    )
+                    # A school whose brand colour is too light for white text.
+                    assert DEMO_COLOR in page
+                    (docroot / "light-brand.html").write_text(
+                        page.replace(DEMO_SERVER_URL, stack.rasa_url).replace(DEMO_COLOR, LIGHT_BRAND_COLOR)
+                    )
+            else:
+                (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
+        servers = [
+            http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(docroot)))
+            for port in (site_port, free_port())
+        ]
+        for server in servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield Site(
+                site_url, stack.rasa_url, f"rasa-chat:{stack.rasa_url}",
+                foreign_url=f"http://127.0.0.1:{servers[1].server_address[1]}",
+            )
+        finally:
+            for server in servers:
+                server.shutdown()
+                server.server_close()
+            shutil.rmtree(docroot, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screenshots_dir() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+class Chat:
+    """A page with the widget, plus the requests and script errors seen on it."""
+
+    def __init__(self, page: Page, site: Site):
+        self.page = page
+        self.site = site
+        self.requests: List[str] = []
+        self.errors: List[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def goto(self, path: str = "index.html") -> None:
+        self.page.goto(f"{self.site.url}/{path}")
+        expect(self.page.locator(LAUNCHER)).to_be_visible()
+
+    def open(self) -> None:
+        self.page.locator(LAUNCHER).click()
+        expect(self.page.locator(PANEL)).to_be_visible()
+
+    def wait_for_greeting(self) -> None:
+        """The bot's greeting: its text plus at least three starter buttons."""
+        expect(self.page.locator(BOT_BUBBLE).first).to_contain_text("medical assist", timeout=REPLY_TIMEOUT_MS)
+        expect(self.page.locator(REPLY_BUTTON).nth(2)).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    def ask(self, text: str) -> None:
+        self.page.locator(INPUT).fill(text)
+        self.page.locator(INPUT).press("Enter")
+        expect(self.page.locator(USER_BUBBLE).last).to_have_text(text)
+
+    def expect_bot_says(self, text: str) -> None:
+        """A bot message that arrived after the latest user message contains `text`."""
+        last_user = self.page.evaluate(
+            "[...document.querySelector('.rcw-log').children].findLastIndex(m => m.matches('.rcw-user'))"
+        )
+        replies = self.page.locator(f".rcw-log > .rcw-bot:not(.rcw-typing):nth-child(n+{last_user + 2}) .rcw-bubble")
+        expect(replies.filter(has_text=text).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+
+    def bot_count(self) -> int:
+        return self.page.locator(BOT_BUBBLE).count()
+
+    def session_id(self) -> str:
+        stored = self.page.evaluate("key => localStorage.getItem(key)", self.site.storage_key)
+        assert stored, "the widget stored no conversation"
+        return json.loads(stored)["sessionId"]
+
+    def focused(self, selector: str) -> bool:
+        return self.page.evaluate("s => document.activeElement?.matches(s) ?? false", selector)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def chat(browser: Browser, site: Site) -> Iterator[Chat]:
+    """A fresh desktop browser context (empty localStorage, so a new conversation)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    chat = Chat(context.new_page(), site)
+    yield chat
+    context.close()
+    assert chat.errors == [], f"script errors on the page: {chat.errors}"
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_greeting_then_pay_question(chat: Chat) -> None:
+    chat.goto()
+    assert chat.page.locator(PANEL).is_hidden()
+    chat.shot("01-demo-page-closed")
+    chat.open()
+    expect(chat.page.locator(INPUT)).to_be_focused()
+    chat.wait_for_greeting()
+    # The greeting payload is sent hidden: the transcript shows no user message for it.
+    expect(chat.page.locator(USER_BUBBLE)).to_have_count(0)
+    chat.shot("02-greeting")
+
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    # **bold** in bot text becomes <strong>, never raw asterisks.
+    expect(chat.page.locator(f"{BOT_BUBBLE} strong", has_text=PAY_FIGURE).first).to_be_visible()
+    assert "**" not in chat.page.locator(BOT_BUBBLE).last.inner_text()
+    chat.shot("03-pay-answer")
+
+    # Everything came from the site or the Rasa server: no CDN, fonts or other third party.
+    foreign = [u for u in chat.requests if not u.startswith((chat.site.url, chat.site.rasa_url, "data:"))]
+    assert foreign == []
+    assert f"{chat.site.url}/node_modules/socket.io-client/dist/socket.io.min.js" in chat.requests
+
+
+def test_quick_reply_sends_payload_and_stays_clickable(chat: Chat) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    greeting_buttons = chat.page.locator(REPLY_BUTTON)
+    pay_button = greeting_buttons.filter(has_text=re.compile("earn", re.I))
+    pay_title = pay_button.inner_text()
+
+    pay_button.click()
+    # The transcript shows the button's title, not its /ask_pay payload.
+    expect(chat.page.locator(USER_BUBBLE).last).to_have_text(pay_title)
+    chat.expect_bot_says(PAY_FIGURE)
+    assert "/ask_pay" not in chat.page.locator(".rcw-log").inner_text()
+
+    # A greeting button (now several messages up) still works.
+    credentials_button = chat.page.locator(REPLY_BUTTON).filter(has_text=re.compile("credentials", re.I)).first
+    expect(credentials_button).to_be_enabled()
+    credentials_button.click()
+    expect(chat.page.locator(USER_BUBBLE).last).to_have_text(credentials_button.inner_text())
+    chat.expect_bot_says("RMA")
+    chat.shot("04-quick-replies")
+
+
+def test_follow_up_uses_context(chat: Chat) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    chat.ask(ISSUER_QUESTION)
+    chat.expect_bot_says(RMA_ISSUER)
+    # Organisation links in answers open safely in a new tab.
+    links = chat.page.locator(f"{BOT_BUBBLE} a")
+    assert links.count() > 0, chat.page.locator(".rcw-log").inner_text()
+    for i in range(links.count()):
+        link = links.nth(i)
+        assert link.get_attribute("href").startswith("https://")
+        assert link.get_attribute("target") == "_blank"
+        assert "noopener" in link.get_attribute("rel")
+    chat.shot("05-context-follow-up")
+
+
+def test_conversation_survives_reload_and_navigation(chat: Chat) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    session_id = chat.session_id()
+    assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+    messages_before = chat.page.locator(".rcw-msg").count()
+
+    chat.page.reload()
+    expect(chat.page.locator(PANEL)).to_be_visible()  # it was open, so it reopens
+    expect(chat.page.locator(USER_BUBBLE, has_text=RMA_QUESTION)).to_be_visible()
+    assert chat.page.locator(".rcw-msg").count() == messages_before
+    assert chat.session_id() == session_id
+    # The same Rasa conversation goes on: "it" still means the RMA.
+    chat.ask(ISSUER_QUESTION)
+    chat.expect_bot_says(RMA_ISSUER)
+    assert chat.session_id() == session_id
+    chat.shot("06-after-reload")
+
+    chat.page.locator(INPUT).press("Escape")
+    chat.page.get_by_role("navigation", name="Main").get_by_role("link", name="Advising & Next Steps").click()
+    expect(chat.page).to_have_url(re.compile(r"/advising\.html$"))
+    expect(chat.page.locator(PANEL)).to_be_hidden()  # it was closed before leaving
+    chat.open()
+    expect(chat.page.locator(USER_BUBBLE, has_text=ISSUER_QUESTION)).to_be_visible()
+    expect(chat.page.locator(BOT_BUBBLE, has_text=RMA_ISSUER).first).to_be_visible()
+    assert chat.session_id() == session_id
+    chat.shot("07-second-page")
+    assert run_axe(chat.page) == []
+
+
+def test_start_over_begins_a_new_session(chat: Chat) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    old_session = chat.session_id()
+
+    chat.page.get_by_role("button", name="Start over").click()
+    expect(chat.page.locator(USER_BUBBLE)).to_have_count(0)
+    chat.wait_for_greeting()
+    assert chat.session_id() != old_session
+    expect(chat.page.locator(INPUT)).to_be_focused()
+
+
+def test_keyboard_only(chat: Chat) -> None:
+    page = chat.page
+    chat.goto()
+    for _ in range(60):  # Tab through the page's links until the launcher has focus
+        page.keyboard.press("Tab")
+        if chat.focused(LAUNCHER):
+            break
+    assert chat.focused(LAUNCHER), "the launcher is not reachable with Tab"
+    page.keyboard.press("Enter")
+    expect(page.locator(PANEL)).to_be_visible()
+    assert chat.focused(INPUT)
+    chat.wait_for_greeting()
+
+    page.keyboard.type(PAY_QUESTION)
+    page.keyboard.press("Enter")
+    chat.expect_bot_says(PAY_FIGURE)
+    # The focus ring is really drawn (visible focus, not just :focus).
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+    replies_before = chat.bot_count()
+    for _ in range(10):  # Shift+Tab back from the input to the nearest quick reply
+        page.keyboard.press("Shift+Tab")
+        if chat.focused(REPLY_BUTTON):
+            break
+    assert chat.focused(REPLY_BUTTON), "no quick reply reachable with the keyboard"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    title = page.evaluate("document.activeElement.textContent")
+    chat.shot("08-keyboard-focus-on-quick-reply")
+    page.keyboard.press("Enter")
+    expect(page.locator(USER_BUBBLE).last).to_have_text(title)
+    expect(page.locator(BOT_BUBBLE)).not_to_have_count(replies_before, timeout=REPLY_TIMEOUT_MS)
+    assert chat.focused(INPUT)
+
+    page.keyboard.press("Escape")
+    expect(page.locator(PANEL)).to_be_hidden()
+    assert chat.focused(LAUNCHER)
+    assert page.locator(LAUNCHER).get_attribute("aria-expanded") == "false"
+
+
+def test_bot_messages_are_announced(chat: Chat) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    live = chat.page.locator(".rcw-root [aria-live=polite]")
+    expect(live).to_contain_text(PAY_FIGURE)
+    expect(live).not_to_contain_text("**")
+    # Controls are labelled for assistive technology.
+    expect(chat.page.get_by_role("textbox", name="Your message")).to_be_visible()
+    expect(chat.page.get_by_role("button", name="Close chat")).to_be_visible()
+    expect(chat.page.get_by_role("dialog", name="Medical Assisting Career Chat")).to_be_visible()
+
+
+def run_axe(page: Page) -> list:
+    """WCAG 2.1 A/AA violations axe-core finds in the page as it is now."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(WEB / "node_modules" / "axe-core" / "axe.min.js"))
+    return page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+        })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+
+
+def test_axe_finds_no_wcag_violations(chat: Chat) -> None:
+    chat.goto()
+    assert run_axe(chat.page) == []  # closed: the launcher on the page
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    chat.ask(ISSUER_QUESTION)
+    chat.expect_bot_says(RMA_ISSUER)  # with links in the transcript
+    violations = run_axe(chat.page)
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_light_brand_colour_keeps_aa_contrast(chat: Chat) -> None:
+    chat.goto("light-brand.html")
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    # Dark text on the light brand colour instead of white.
+    assert chat.page.locator(".rcw-title").evaluate("e => getComputedStyle(e).color") == "rgb(27, 31, 36)"
+    chat.shot("13-light-brand-colour")
+    assert run_axe(chat.page) == []
+
+
+def test_phone_viewport(browser: Browser, site: Site) -> None:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, reduced_motion="reduce"
+    )
+    chat = Chat(context.new_page(), site)
+    try:
+        chat.goto()
+        chat.shot("09-phone-closed")
+        chat.open()
+        chat.wait_for_greeting()
+        # prefers-reduced-motion: no opening animation.
+        assert chat.page.locator(PANEL).evaluate("e => getComputedStyle(e).animationName") == "none"
+        box = chat.page.locator(PANEL).bounding_box()
+        assert box == {"x": 0, "y": 0, "width": 360, "height": 740}
+        # No sideways scrolling inside the panel at this width.
+        assert chat.page.evaluate("document.querySelector('.rcw-log').scrollWidth <= 360")
+        field = chat.page.locator(INPUT).bounding_box()
+        assert field["y"] + field["height"] <= 740 and field["width"] >= 200
+        chat.page.locator(INPUT).tap()
+        chat.ask(PAY_QUESTION)
+        chat.expect_bot_says(PAY_FIGURE)
+        chat.shot("10-phone-open")
+        assert run_axe(chat.page) == []
+        chat.page.get_by_role("button", name="Close chat").tap()
+        expect(chat.page.locator(LAUNCHER)).to_be_visible()
+        assert chat.errors == []
+    finally:
+        context.close()
+
+
+def test_unreachable_server_shows_error_and_retry(chat: Chat) -> None:
+    chat.goto("unreachable.html")
+    chat.open()
+    alert = chat.page.get_by_role("alert")
+    expect(alert).to_contain_text("can't reach the chat service", timeout=REPLY_TIMEOUT_MS)
+    retry = alert.get_by_role("button", name="Retry")
+    expect(retry).to_be_visible()
+    expect(chat.page.locator(".rcw-typing")).to_have_count(0)
+    chat.shot("11-server-unreachable")
+    retry.click()
+    # Still down: the notice comes back rather than a silent hang.
+    expect(alert.get_by_role("button", name="Retry")).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    assert run_axe(chat.page) == []
+
+
+def test_other_origins_are_refused(chat: Chat) -> None:
+    """Rasa's --cors is the demo origin only: the same page on another origin cannot chat."""
+    chat.page.goto(f"{chat.site.foreign_url}/index.html")
+    chat.open()
+    alert = chat.page.get_by_role("alert")
+    expect(alert).to_contain_text("can't reach the chat service", timeout=REPLY_TIMEOUT_MS)
+    expect(chat.page.locator(BOT_BUBBLE)).to_have_count(0)
+
+
+def test_retry_recovers_once_the_server_is_back(chat: Chat) -> None:
+    # Block the socket.io endpoint as if the server were down, then let it through.
+    def is_socket_io(url: str) -> bool:
+        return url.startswith(f"{chat.site.rasa_url}/socket.io/")
+
+    chat.page.route(is_socket_io, lambda route: route.abort())
+    chat.goto()
+    chat.open()
+    retry = chat.page.get_by_role("alert").get_by_role("button", name="Retry")
+    expect(retry).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    chat.page.unroute(is_socket_io)
+    retry.click()
+    chat.wait_for_greeting()
+    expect(chat.page.get_by_role("alert")).to_be_empty()
+
+
+# ------------------------------------------------- scripted server (widget logic only)
+
+# Replaces socket.io-client with a scripted server, for the situations the real bot
+# cannot be made to produce on demand: a reply that never comes and hostile text.
+# window.__sent records what the widget emitted; window.__bot(msg) plays a bot reply.
+SCRIPTED_SOCKET = """
+window.__sent = [];
+window.io = () => {
+  const handlers = {};
+  const fire = (event, arg) => (handlers[event] || []).forEach((handler) => handler(arg));
+  const socket = {
+    connected: false,
+    on(event, handler) { (handlers[event] = handlers[event] || []).push(handler); return socket; },
+    connect() { setTimeout(() => { socket.connected = true; fire('connect'); }); return socket; },
+    disconnect() { socket.connected = false; fire('disconnect', 'io client disconnect'); return socket; },
+    emit(event, data) {
+      window.__sent.push({event, data});
+      if (event === 'session_request') setTimeout(() => fire('session_confirm', 'scripted-session'));
+    },
+  };
+  window.__bot = (message) => fire('bot_uttered', message);
+  return socket.connect();
+};
+"""
+
+
+@pytest.fixture
+def scripted_chat(browser: Browser, site: Site) -> Iterator[Chat]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(SCRIPTED_SOCKET)
+    chat = Chat(context.new_page(), site)
+    yield chat
+    context.close()
+    assert chat.errors == [], f"script errors on the page: {chat.errors}"
+
+
+def sent_messages(chat: Chat) -> list:
+    return chat.page.evaluate("window.__sent.filter(e => e.event === 'user_uttered').map(e => e.data)")
+
+
+def test_no_reply_within_10_seconds_offers_retry(scripted_chat: Chat) -> None:
+    chat = scripted_chat
+    chat.goto()
+    chat.open()
+    expect(chat.page.locator(".rcw-typing")).to_be_visible()
+    started = time.monotonic()
+    alert = chat.page.get_by_role("alert")
+    expect(alert).to_contain_text("didn't reply", timeout=15_000)
+    assert 9.5 <= time.monotonic() - started <= 13
+    expect(chat.page.locator(".rcw-typing")).to_have_count(0)
+    # The greeting went out as hidden payload with the session id and customData metadata.
+    assert sent_messages(chat) == [
+        {"message": "/greet", "session_id": "scripted-session", "customData": {"language": "en", "page": "/index.html"}}
+    ]
+    chat.shot("12-no-reply-timeout")
+
+    alert.get_by_role("button", name="Retry").click()
+    assert [m["message"] for m in sent_messages(chat)] == ["/greet", "/greet"]
+    expect(alert).to_be_empty()
+    chat.page.evaluate("window.__bot({text: 'Hello again!'})")
+    chat.expect_bot_says("Hello again!")
+
+
+def test_bot_text_is_rendered_safely(scripted_chat: Chat) -> None:
+    chat = scripted_chat
+    chat.goto()
+    chat.open()
+    hostile = (
+        '<img src=x onerror="window.__pwned=1"> **Bold** and [evil](javascript:window.__pwned=1)'
+        " and [a link](https://example.org/a).\nSecond line, see https://example.org/b."
+    )
+    chat.page.evaluate(
+        "text => window.__bot({text, buttons: [{title: '<b>Tag</b>', payload: '/ask_pay'}]})", hostile
+    )
+    bubble = chat.page.locator(BOT_BUBBLE).last
+    expect(bubble).to_contain_text('<img src=x onerror="window.__pwned=1">')
+    assert bubble.locator("img").count() == 0
+    expect(bubble.locator("strong")).to_have_text("Bold")
+    assert bubble.locator("br").count() == 1
+    links = bubble.locator("a")
+    expect(links).to_have_count(2)  # the javascript: link stays plain text
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == ["https://example.org/a", "https://example.org/b"]
+    for i in range(2):
+        assert links.nth(i).get_attribute("target") == "_blank"
+        assert links.nth(i).get_attribute("rel") == "noopener"
+    expect(links.nth(0)).to_have_accessible_name("a link (opens in a new tab)")
+    # Rasa's `buttons` key works like `quick_replies`; titles are text too.
+    button = chat.page.locator(REPLY_BUTTON, has_text="<b>Tag</b>")
+    expect(button).to_be_visible()
+    button.click()
+    expect(chat.page.locator(USER_BUBBLE).last).to_have_text("<b>Tag</b>")
+    assert sent_messages(chat)[-1]["message"] == "/ask_pay"
+    assert chat.page.evaluate("window.__pwned") is None
