@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.knowledge import Knowledge, load_knowledge  # noqa: E402
-from tests.stack import Stack, running_stack  # noqa: E402
+from tests.stack import Stack, free_port, running_stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,13 @@ def kb() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
-    """One action server + Rasa server for every end-to-end test in the run."""
-    with running_stack() as running:
+def site_port() -> int:
+    """Where the browser tests serve the demo site; the shared stack allows this origin (CORS)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(site_port: int) -> Iterator[Stack]:
+    """One action server + Rasa server for every end-to-end and browser test in the run."""
+    with running_stack([f"http://127.0.0.1:{site_port}"]) as running:
         yield running

@@ -29,7 +29,7 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.stack import free_port, running_stack
+from tests.stack import Stack, free_port
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -118,46 +118,47 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def site() -> Iterator[Site]:
-    """The demo site served from a temp copy whose pages embed the test Rasa server's URL."""
-    site_port = free_port()
+def site(stack: Stack, site_port: int) -> Iterator[Site]:
+    """The demo site served from a temp copy whose pages embed the test Rasa server's URL.
+
+    The shared stack (tests/conftest.py) already allows this site's origin in Rasa's --cors.
+    """
     site_url = f"http://127.0.0.1:{site_port}"
-    with running_stack([site_url]) as stack:  # Rasa's --cors allows only the demo site
-        wait_for_socket_reply(stack.rasa_url, SOCKET_READY_TIMEOUT)
-        docroot = Path(tempfile.mkdtemp(prefix="widget-site-"))
-        dead_port = free_port()  # nothing listens here: the "server unreachable" page
-        for entry in WEB.iterdir():
-            if entry.suffix == ".html":
-                page = entry.read_text()
-                assert DEMO_SERVER_URL in page, f"{entry.name} no longer embeds {DEMO_SERVER_URL}"
-                (docroot / entry.name).write_text(page.replace(DEMO_SERVER_URL, stack.rasa_url))
-                if entry.name == "index.html":
-                    (docroot / "unreachable.html").write_text(
-                        page.replace(DEMO_SERVER_URL, f"http://127.0.0.1:{dead_port}")
-                    )
-                    # A school whose brand colour is too light for white text.
-                    assert DEMO_COLOR in page
-                    (docroot / "light-brand.html").write_text(
-                        page.replace(DEMO_SERVER_URL, stack.rasa_url).replace(DEMO_COLOR, LIGHT_BRAND_COLOR)
-                    )
-            else:
-                (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
-        servers = [
-            http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(docroot)))
-            for port in (site_port, free_port())
-        ]
+    wait_for_socket_reply(stack.rasa_url, SOCKET_READY_TIMEOUT)
+    docroot = Path(tempfile.mkdtemp(prefix="widget-site-"))
+    dead_port = free_port()  # nothing listens here: the "server unreachable" page
+    for entry in WEB.iterdir():
+        if entry.suffix == ".html":
+            page = entry.read_text()
+            assert DEMO_SERVER_URL in page, f"{entry.name} no longer embeds {DEMO_SERVER_URL}"
+            (docroot / entry.name).write_text(page.replace(DEMO_SERVER_URL, stack.rasa_url))
+            if entry.name == "index.html":
+                (docroot / "unreachable.html").write_text(
+                    page.replace(DEMO_SERVER_URL, f"http://127.0.0.1:{dead_port}")
+                )
+                # A school whose brand colour is too light for white text.
+                assert DEMO_COLOR in page
+                (docroot / "light-brand.html").write_text(
+                    page.replace(DEMO_SERVER_URL, stack.rasa_url).replace(DEMO_COLOR, LIGHT_BRAND_COLOR)
+                )
+        else:
+            (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
+    servers = [
+        http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(docroot)))
+        for port in (site_port, free_port())
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Site(
+            site_url, stack.rasa_url, f"rasa-chat:{stack.rasa_url}",
+            foreign_url=f"http://127.0.0.1:{servers[1].server_address[1]}",
+        )
+    finally:
         for server in servers:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield Site(
-                site_url, stack.rasa_url, f"rasa-chat:{stack.rasa_url}",
-                foreign_url=f"http://127.0.0.1:{servers[1].server_address[1]}",
-            )
-        finally:
-            for server in servers:
-                server.shutdown()
-                server.server_close()
-            shutil.rmtree(docroot, ignore_errors=True)
+            server.shutdown()
+            server.server_close()
+        shutil.rmtree(docroot, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- browser
