@@ -1,7 +1,7 @@
 /*
  * Rasa chat widget: an accessible web chat for Rasa's socket.io channel.
  *
- * Embed with one tag (see web/EMBEDDING.md for every option):
+ * Embed with one tag (the README section "Embedding the chat widget" lists every option):
  *   <script src="/widget/rasa-chat.js" data-server-url="https://chat.example.edu" defer></script>
  *
  * Plain JavaScript, no framework. Loads rasa-chat.css (next to this file) and
