@@ -84,7 +84,7 @@ test-e2e: install $(MODEL)
 	$(PY) -m pytest tests -m stack
 
 test-stories: $(MODEL)
-	$(RASA) test --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories --model $(MODEL)
+	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories --model $(MODEL)
 
 # 5-fold cross-validation of the NLU pipeline; summary in results/summary.md.
 evaluate: $(MODEL)
