@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -36,6 +37,16 @@ def make_tracker(intent: str, entities: Sequence[Tuple[str, str]] = (), slots: O
     )
 
 
+def run_coroutine(coroutine: Any) -> Any:
+    """Run an action's coroutine on its own loop in a worker thread.
+
+    Playwright's sync API keeps an event loop running in the main thread for
+    the browser tests' session, so asyncio.run() there would refuse.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class Conversation:
     """Keeps slots between turns, as Rasa would, so follow-ups can be tested."""
 
@@ -45,7 +56,7 @@ class Conversation:
     def ask(self, action_name: str, intent: str, *entities: Tuple[str, str]) -> Tuple[str, List[dict]]:
         dispatcher = CollectingDispatcher()
         tracker = make_tracker(intent, entities, self.slots)
-        events = asyncio.run(ACTIONS[action_name].run(dispatcher, tracker, {}))
+        events = run_coroutine(ACTIONS[action_name].run(dispatcher, tracker, {}))
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
