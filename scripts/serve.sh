@@ -23,6 +23,17 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ports=("$ACTIONS_PORT" "$RASA_PORT")  # rasa shell runs a server on RASA_PORT too
+[ "$mode" = shell ] || ports+=("$WEB_PORT")
+for port in "${ports[@]}"; do
+  if port_in_use "$port"; then
+    echo "Port $port is already in use (another 'make run' or 'make shell'?). Stop it, or pick other ports:" >&2
+    echo "  RASA_PORT=5006 ACTIONS_PORT=5056 WEB_PORT=8001 make run" >&2
+    exit 1
+  fi
+done
+
 mkdir -p .rasa
 endpoints=.rasa/endpoints.local.yml
 printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$ACTIONS_PORT" > "$endpoints"
@@ -40,7 +51,7 @@ done
 
 if [ "$mode" = shell ]; then
   echo "Starting the chat (type /stop to quit)..."
-  $RASA shell --model "$MODEL" --endpoints "$endpoints"
+  $RASA shell --model "$MODEL" --endpoints "$endpoints" --port "$RASA_PORT"
   exit 0
 fi
 
@@ -54,4 +65,5 @@ echo "Rasa server:   http://127.0.0.1:${RASA_PORT}  (REST: /webhooks/rest/webhoo
 echo "Action server: http://127.0.0.1:${ACTIONS_PORT}  (log: .rasa/actions.log)"
 echo "Demo site:     http://127.0.0.1:${WEB_PORT}/  (the chat widget is in the corner)"
 echo "Press Ctrl-C to stop."
-wait -n
+wait -n || true
+echo "A server stopped; shutting down the others (logs: .rasa/actions.log and the output above)." >&2
