@@ -11,6 +11,7 @@ MODEL=models/cma.tar.gz
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 WEB_PORT=${WEB_PORT:-8000}
+ACTIONS_LOG=${ACTIONS_LOG:-.rasa/actions.log}
 # Origins allowed to call the Rasa server from a browser (space-separated).
 CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${WEB_PORT} http://localhost:${WEB_PORT}"}
 export RASA_TELEMETRY_ENABLED=false
@@ -34,18 +35,46 @@ for port in "${ports[@]}"; do
   fi
 done
 
-mkdir -p .rasa
-endpoints=.rasa/endpoints.local.yml
-printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$ACTIONS_PORT" > "$endpoints"
+mkdir -p .rasa storage
+# endpoints.yml reads these; see the README for PostgreSQL.
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
+export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///storage/conversations.db}
+endpoints=endpoints.yml
 
-# The action server refuses to start on a malformed knowledge file; say so and stop.
-$RASA run actions --port "$ACTIONS_PORT" --actions actions >.rasa/actions.log 2>&1 &
-pids+=($!)
-for _ in $(seq 1 60); do
-  if curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null; then break; fi
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then
-    echo "The action server did not start:" >&2; tail -n 20 .rasa/actions.log >&2; exit 1
-  fi
+actions_ready() { curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null; }
+
+# Runs the action server (loopback only) and starts it again if it crashes.
+# If it never comes up (it refuses a malformed knowledge file), say why and stop.
+supervise_actions() {
+  local child=""
+  trap 'kill "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    SANIC_HOST=127.0.0.1 $RASA run actions --port "$ACTIONS_PORT" --actions actions >>"$ACTIONS_LOG" 2>&1 &
+    child=$!
+    local ready=false
+    for _ in $(seq 1 90); do
+      if actions_ready; then ready=true; break; fi
+      kill -0 "$child" 2>/dev/null || break
+      sleep 1
+    done
+    if ! $ready; then
+      echo "The action server did not start:" >&2
+      tail -n 20 "$ACTIONS_LOG" >&2
+      kill "$child" 2>/dev/null
+      exit 1
+    fi
+    wait "$child" || true
+    echo "$(date '+%F %T') action server stopped; restarting it" | tee -a "$ACTIONS_LOG" >&2
+    sleep 1
+  done
+}
+
+: >"$ACTIONS_LOG"
+supervise_actions &
+supervisor=$!
+pids+=("$supervisor")
+until actions_ready; do
+  kill -0 "$supervisor" 2>/dev/null || exit 1
   sleep 1
 done
 
@@ -56,14 +85,17 @@ if [ "$mode" = shell ]; then
 fi
 
 # shellcheck disable=SC2086
+# The HTTP API (trackers, model upload, ...) stays off unless a token is given.
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
 $RASA run --model "$MODEL" --endpoints "$endpoints" --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" --cors $CORS_ORIGINS &
+  --interface 127.0.0.1 --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" &
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >/dev/null 2>&1 &
 pids+=($!)
 echo "Rasa server:   http://127.0.0.1:${RASA_PORT}  (REST: /webhooks/rest/webhook, socket.io)"
-echo "Action server: http://127.0.0.1:${ACTIONS_PORT}  (log: .rasa/actions.log)"
+echo "Action server: http://127.0.0.1:${ACTIONS_PORT}  (log: $ACTIONS_LOG)"
 echo "Demo site:     http://127.0.0.1:${WEB_PORT}/  (the chat widget is in the corner)"
 echo "Press Ctrl-C to stop."
 wait -n || true
-echo "A server stopped; shutting down the others (logs: .rasa/actions.log and the output above)." >&2
+echo "A server stopped; shutting down the others (logs: $ACTIONS_LOG and the output above)." >&2

@@ -37,6 +37,7 @@ class Stack:
     action_url: str
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
+    api_token: Optional[str] = None
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -63,11 +64,20 @@ class Stack:
         return response.json()
 
 
+    def tracker(self, sender: str) -> dict:
+        """The stored conversation, through Rasa's HTTP API (needs `api_token`)."""
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.api_token}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+
 def start_action_server(port: int, logfile: Path, env: Optional[Dict[str, str]] = None) -> subprocess.Popen:
     return subprocess.Popen(
         [str(RASA), "run", "actions", "--port", str(port), "--actions", "actions"],
         cwd=ROOT,
-        env=_env(env),
+        env=_env({"SANIC_HOST": "127.0.0.1", **(env or {})}),
         stdout=logfile.open("w"),
         stderr=subprocess.STDOUT,
     )
@@ -91,19 +101,27 @@ def running_stack(
     extra_args: Sequence[str] = (),
     env: Optional[Dict[str, str]] = None,
     with_actions: bool = True,
+    tracker_store_url: Optional[str] = None,
+    api_token: Optional[str] = "test-token-" + os.urandom(8).hex(),
 ) -> Iterator[Stack]:
     """Action server and Rasa server (REST + socket.io) with the trained model, stopped on exit.
 
     With `with_actions=False` no action server runs and Rasa points at a closed
-    port: the "action server is down" case.
+    port: the "action server is down" case. Conversations go to
+    `tracker_store_url` (an SQLAlchemy URL), by default a fresh SQLite file.
+    The HTTP API is on, behind `api_token` (None: API off, as in `make run`).
     """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     workdir = Path(tempfile.mkdtemp(prefix="cma-stack-"))
     action_port, rasa_port = free_port(), free_port()
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir, api_token=api_token)
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    tracker_store_url = tracker_store_url or f"sqlite:///{workdir / 'conversations.db'}"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  url: {tracker_store_url}\n"
+    )
     try:
         if with_actions:
             actions = start_action_server(action_port, workdir / "actions.log", env)
@@ -116,6 +134,8 @@ def running_stack(
         ]
         if cors_origins:
             args += ["--cors", *cors_origins]
+        if api_token:
+            args += ["--enable-api", "--auth-token", api_token]
         rasa = subprocess.Popen(
             args, cwd=ROOT, env=_env(env), stdout=(workdir / "rasa.log").open("w"), stderr=subprocess.STDOUT
         )
