@@ -19,13 +19,13 @@ export PYTHONHASHSEED := 0
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
 
-.PHONY: help install train validate test test-unit test-stories test-e2e evaluate shell run vocab freeze clean
+.PHONY: help install train validate test test-unit test-stories test-e2e evaluate shell run prune vocab freeze clean
 
 help:
 	@echo "make shell     chat in the terminal (sets up and trains first if needed)"
 	@echo "make run       Rasa server (REST + socket.io) on 127.0.0.1:5005, actions on 5055, demo site on 8000"
 	@echo "make test      the whole test suite (sets up and trains first if needed)"
-	@echo "make install | train | validate | evaluate | vocab | clean"
+	@echo "make install | train | validate | evaluate | prune DAYS=n | vocab | clean"
 
 # --- set-up -------------------------------------------------------------------
 
@@ -101,6 +101,11 @@ run: install $(MODEL)
 	@scripts/serve.sh run
 
 # --- maintenance --------------------------------------------------------------
+
+# Delete conversations inactive for more than DAYS days: make prune DAYS=90
+prune: $(STAMPS)/python
+	@test -n "$(DAYS)" || { echo "usage: make prune DAYS=<n> [DRY_RUN=1]"; exit 2; }
+	$(PY) scripts/prune_conversations.py --days $(DAYS) $(if $(DRY_RUN),--dry-run)
 
 freeze: $(STAMPS)/python
 	$(PY) -m pip freeze --all | grep -v -e '^pip==' -e '^-e' -e '@ file' > constraints.txt
