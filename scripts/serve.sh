@@ -39,6 +39,8 @@ mkdir -p .rasa storage
 # endpoints.yml reads these; see the README for PostgreSQL.
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///storage/conversations.db}
+export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory}
+export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 endpoints=endpoints.yml
 
 actions_ready() { curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null; }

@@ -38,6 +38,8 @@ class Stack:
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
     api_token: Optional[str] = None
+    rasa_urls: List[str] = field(default_factory=list)  # every Rasa instance; rasa_url is the first
+    rasa_processes: List[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -53,10 +55,10 @@ class Stack:
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def send(self, sender: str, message: str, timeout: float = 30) -> List[dict]:
-        """One user message over the REST channel; returns the bot's messages."""
+    def send(self, sender: str, message: str, timeout: float = 30, url: Optional[str] = None) -> List[dict]:
+        """One user message over the REST channel (of `url`, default the first instance)."""
         response = requests.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
+            f"{url or self.rasa_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": message},
             timeout=timeout,
         )
@@ -103,6 +105,8 @@ def running_stack(
     with_actions: bool = True,
     tracker_store_url: Optional[str] = None,
     api_token: Optional[str] = "test-token-" + os.urandom(8).hex(),
+    rasa_instances: int = 1,
+    redis_lock_prefix: Optional[str] = None,
 ) -> Iterator[Stack]:
     """Action server and Rasa server (REST + socket.io) with the trained model, stopped on exit.
 
@@ -110,37 +114,66 @@ def running_stack(
     port: the "action server is down" case. Conversations go to
     `tracker_store_url` (an SQLAlchemy URL), by default a fresh SQLite file.
     The HTTP API is on, behind `api_token` (None: API off, as in `make run`).
+    `rasa_instances` > 1 starts several Rasa servers sharing the tracker store;
+    give them `redis_lock_prefix` to lock conversations through the local Redis.
     """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     workdir = Path(tempfile.mkdtemp(prefix="cma-stack-"))
-    action_port, rasa_port = free_port(), free_port()
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", workdir, api_token=api_token)
+    action_port = free_port()
+    rasa_ports = [free_port() for _ in range(rasa_instances)]
+    stack = Stack(f"http://127.0.0.1:{rasa_ports[0]}", f"http://127.0.0.1:{action_port}", workdir, api_token=api_token,
+                  rasa_urls=[f"http://127.0.0.1:{port}" for port in rasa_ports])
     endpoints = workdir / "endpoints.yml"
     tracker_store_url = tracker_store_url or f"sqlite:///{workdir / 'conversations.db'}"
+    lock_store = (f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  key_prefix: {redis_lock_prefix}\n"
+                  if redis_lock_prefix else "")
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  url: {tracker_store_url}\n"
+        f"tracker_store:\n  type: SQL\n  url: {tracker_store_url}\n{lock_store}"
     )
     try:
         if with_actions:
             actions = start_action_server(action_port, workdir / "actions.log", env)
             stack.processes.append(actions)
             _wait(f"{stack.action_url}/health", actions, workdir / "actions.log", 90)
-        args = [
-            str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-            "--credentials", str(ROOT / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(rasa_port), *extra_args,
-        ]
-        if cors_origins:
-            args += ["--cors", *cors_origins]
-        if api_token:
-            args += ["--enable-api", "--auth-token", api_token]
-        rasa = subprocess.Popen(
-            args, cwd=ROOT, env=_env(env), stdout=(workdir / "rasa.log").open("w"), stderr=subprocess.STDOUT
-        )
-        stack.processes.append(rasa)
-        _wait(f"{stack.rasa_url}/", rasa, workdir / "rasa.log", 180)
+        for index, rasa_port in enumerate(rasa_ports):
+            args = [
+                str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+                "--credentials", str(ROOT / "credentials.yml"),
+                "--interface", "127.0.0.1", "--port", str(rasa_port), *extra_args,
+            ]
+            if cors_origins:
+                args += ["--cors", *cors_origins]
+            if api_token:
+                args += ["--enable-api", "--auth-token", api_token]
+            name = "rasa" if index == 0 else f"rasa{index + 1}"
+            rasa = subprocess.Popen(
+                args, cwd=ROOT, env=_env(env), stdout=(workdir / f"{name}.log").open("w"), stderr=subprocess.STDOUT
+            )
+            stack.processes.append(rasa)
+            stack.rasa_processes.append(rasa)
+        for index, (url, rasa) in enumerate(zip(stack.rasa_urls, stack.rasa_processes)):
+            name = "rasa" if index == 0 else f"rasa{index + 1}"
+            _wait(f"{url}/", rasa, workdir / f"{name}.log", 240)
         yield stack
     finally:
         stack.stop()
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway database on the machine's PostgreSQL (127.0.0.1:5432, trust auth); yields its URL."""
+    import psycopg2
+
+    name = f"cma_test_{os.urandom(5).hex()}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

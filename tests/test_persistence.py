@@ -7,12 +7,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.stack import running_stack
+from tests.stack import postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
-
-POSTGRES_ADMIN = dict(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-
 
 def replies(stack, sender: str, message: str) -> str:
     return "\n".join(r.get("text", "") for r in stack.send(sender, message))
@@ -37,19 +34,8 @@ def test_sqlite_conversation_survives_restart(tmp_path):
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A throwaway database on the machine's PostgreSQL (127.0.0.1:5432, trust auth)."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    name = f"cma_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(**POSTGRES_ADMIN)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with postgres_database() as url:
+        yield url
 
 
 def test_postgresql_conversation_survives_restart(postgres_url):

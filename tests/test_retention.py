@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from tests.helpers import run_coroutine
 from tests.stack import ROOT
-from tests.test_persistence import postgres_url  # noqa: F401 (fixture)
+from tests.stack import postgres_database
 
 DAY = 86400
 
@@ -64,5 +64,6 @@ def test_prune_sqlite(tmp_path):
 
 
 @pytest.mark.stack
-def test_prune_postgresql(postgres_url):  # noqa: F811
-    _check(postgres_url)
+def test_prune_postgresql():
+    with postgres_database() as url:
+        _check(url)
