@@ -19,7 +19,7 @@ export PYTHONHASHSEED := 0
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
 
-.PHONY: help install train validate test test-unit test-stories test-e2e evaluate shell run prune vocab freeze clean
+.PHONY: help install train validate test test-unit test-stories test-e2e evaluate soak shell run prune vocab freeze clean
 
 help:
 	@echo "make shell     chat in the terminal (sets up and trains first if needed)"
@@ -85,6 +85,10 @@ test-e2e: install $(MODEL)
 
 test-stories: $(MODEL)
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories --model $(MODEL)
+
+# 50 concurrent conversations x 20 messages on a throwaway PostgreSQL database (a few minutes).
+soak: $(STAMPS)/python $(MODEL)
+	$(PY) scripts/soak.py --conversations 50 --messages 20
 
 # 5-fold cross-validation of the NLU pipeline; summary in results/summary.md.
 evaluate: $(MODEL)

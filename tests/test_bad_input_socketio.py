@@ -1,0 +1,103 @@
+"""Bad input over socket.io (the widget's channel): every message gets an answer, the server stays up."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import uuid
+from typing import Any, List
+
+import pytest
+import socketio
+
+pytestmark = pytest.mark.stack
+
+QUIET = logging.getLogger("tests.socketio")
+QUIET.setLevel(logging.CRITICAL)
+
+
+class Client:
+    """A socket.io client speaking Rasa's protocol, as the widget does."""
+
+    def __init__(self, url: str):
+        self.replies: "queue.Queue[dict]" = queue.Queue()
+        self.session = queue.Queue()
+        self.sio = socketio.Client(reconnection=False, engineio_logger=QUIET)
+        self.sio.on("bot_uttered", self.replies.put)
+        self.sio.on("session_confirm", self.session.put)
+        self.sio.connect(url, transports=["polling"], wait_timeout=20)
+        self.sio.emit("session_request", {"session_id": f"sio-{uuid.uuid4().hex}"})
+        self.session_id = self.session.get(timeout=30)
+
+    def say(self, payload: Any) -> None:
+        self.sio.emit("user_uttered", payload)
+
+    def ask(self, message: str, timeout: float = 60) -> List[dict]:
+        self.say({"message": message, "session_id": self.session_id, "customData": {"page": "/"}})
+        replies = [self.replies.get(timeout=timeout)]
+        while True:
+            try:
+                replies.append(self.replies.get(timeout=3))
+            except queue.Empty:
+                return replies
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def client(stack):
+    connected = Client(stack.rasa_url)
+    yield connected
+    connected.close()
+
+
+def _text(replies: List[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" * 10_000,
+        "hello\x00\x07\x1b[31m there",
+        "<script>alert(1)</script><img src=x onerror=alert(2)>",
+        "医疗助理的工资是多少？ 😀😀",
+        '/ask_pay{"location": "' + "y" * 50_000 + '"}',
+        '/definitely_not_an_intent{"credential": "RMA"}',
+    ],
+    ids=["10k-chars", "control-chars", "html", "non-latin-emoji", "huge-entity", "unknown-intent"],
+)
+def test_bad_message_gets_an_answer(client, message):
+    text = _text(client.ask(message))
+    assert text.strip()
+    assert "<script>" not in text and "<img" not in text and "y" * 50 not in text
+
+
+def test_malformed_events_do_not_break_the_connection(client, stack):
+    # Shapes the widget never sends: a bare string, no message, no session id, wrong types.
+    for payload in ["just a string", {}, {"message": None}, {"session_id": client.session_id}, {"message": ["a", "b"]}]:
+        client.say(payload)
+    client.say({"message": "", "session_id": client.session_id})
+    # The same connection and a new one both still get real answers.
+    assert "$20.76" in _text(client.ask("how much do certified medical assistants make?"))
+    other = Client(stack.rasa_url)
+    try:
+        assert "American Medical Technologists" in _text(other.ask("who offers the RMA?"))
+    finally:
+        other.close()
+
+
+def test_session_ids_from_the_server_are_long_and_random(stack):
+    """A client that asks for no particular session gets a long random one, never a guessable id."""
+    seen = set()
+    for _ in range(3):
+        sio = socketio.Client(reconnection=False, engineio_logger=QUIET)
+        confirmed: "queue.Queue[str]" = queue.Queue()
+        sio.on("session_confirm", confirmed.put)
+        sio.connect(stack.rasa_url, transports=["polling"], wait_timeout=20)
+        sio.emit("session_request", {"session_id": None})
+        session_id = confirmed.get(timeout=30)
+        sio.disconnect()
+        assert len(session_id) >= 32 and session_id not in seen
+        seen.add(session_id)
