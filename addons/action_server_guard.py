@@ -8,11 +8,19 @@ live conversation and left no trace (no message, no slot), and predicts a
 response that says so in words. Because it works on the tracker, it covers
 REST, socket.io (the widget) and `rasa shell` alike. What follows the
 response (waiting for the student) is an ordinary rule in data/rules/.
+
+A slow action server is the same failure seen later: Rasa 3.6 waits up to five
+minutes for it and has no setting for that, so importing this module (which
+Rasa does when it loads the model) caps the wait at ACTION_TIMEOUT_SECONDS
+(default 8, below the widget's 10-second patience).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional, Text
+
+import rasa.core.actions.action
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -24,6 +32,17 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 RESPONSE = "response"
+ACTION_TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+DEFAULT_ACTION_TIMEOUT = 8.0
+
+
+def _cap_action_server_wait() -> None:
+    """Rasa reads this module-level constant on every call to the action server."""
+    seconds = float(os.environ.get(ACTION_TIMEOUT_ENV) or DEFAULT_ACTION_TIMEOUT)
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = seconds
+
+
+_cap_action_server_wait()
 
 
 @DefaultV1Recipe.register(

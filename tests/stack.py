@@ -107,6 +107,7 @@ def running_stack(
     api_token: Optional[str] = "test-token-" + os.urandom(8).hex(),
     rasa_instances: int = 1,
     redis_lock_prefix: Optional[str] = None,
+    action_endpoint: Optional[str] = None,
 ) -> Iterator[Stack]:
     """Action server and Rasa server (REST + socket.io) with the trained model, stopped on exit.
 
@@ -116,6 +117,7 @@ def running_stack(
     The HTTP API is on, behind `api_token` (None: API off, as in `make run`).
     `rasa_instances` > 1 starts several Rasa servers sharing the tracker store;
     give them `redis_lock_prefix` to lock conversations through the local Redis.
+    `action_endpoint` points Rasa at another action server (implies no own one).
     """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
@@ -129,11 +131,11 @@ def running_stack(
     lock_store = (f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  key_prefix: {redis_lock_prefix}\n"
                   if redis_lock_prefix else "")
     endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"action_endpoint:\n  url: {action_endpoint or f'http://127.0.0.1:{action_port}/webhook'}\n"
         f"tracker_store:\n  type: SQL\n  url: {tracker_store_url}\n{lock_store}"
     )
     try:
-        if with_actions:
+        if with_actions and not action_endpoint:
             actions = start_action_server(action_port, workdir / "actions.log", env)
             stack.processes.append(actions)
             _wait(f"{stack.action_url}/health", actions, workdir / "actions.log", 90)

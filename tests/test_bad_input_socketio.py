@@ -101,3 +101,15 @@ def test_session_ids_from_the_server_are_long_and_random(stack):
         sio.disconnect()
         assert len(session_id) >= 32 and session_id not in seen
         seen.add(session_id)
+
+
+def test_dead_action_server_is_reported_over_socketio():
+    """The widget's channel: the student reads that the answer can't be looked up, not silence."""
+    from tests.stack import running_stack
+
+    with running_stack(with_actions=False) as rasa_only:
+        client = Client(rasa_only.rasa_url)
+        try:
+            assert "can't look that up right now" in _text(client.ask("how much do certified medical assistants make"))
+        finally:
+            client.close()

@@ -116,3 +116,38 @@ def test_dead_action_server_is_reported_in_words():
         assert "can't look that up right now" in text
         # Responses that need no action server keep working.
         assert "You're welcome" in replies_text(rasa_only.send(sender, "thank you so much"))
+
+
+def test_hung_action_server_is_reported_within_seconds():
+    """An action server that accepts the request and never answers: the student hears back in seconds."""
+    import socket
+    import threading
+    import time
+
+    from tests.stack import running_stack
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held = []
+
+    def accept_and_hang() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            held.append(connection)  # read nothing, answer nothing
+
+    threading.Thread(target=accept_and_hang, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/webhook"
+    try:
+        with running_stack(action_endpoint=url, env={"ACTION_TIMEOUT_SECONDS": "3"}) as hung:
+            started = time.monotonic()
+            text = replies_text(hung.send(f"e2e-{uuid.uuid4()}", "what skills does a medical assistant need"))
+            assert "can't look that up right now" in text
+            assert time.monotonic() - started < 15
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
