@@ -55,6 +55,8 @@ def test_run_serves_restarts_actions_and_stops_cleanly(tmp_path):
         _wait_for(lambda: requests.get(rasa_url, timeout=2).ok, 180, "Rasa did not start")
         sender = f"serve-{uuid.uuid4()}"
         assert "$20.76" in _reply(rasa_url, sender, "how much do certified medical assistants make")
+        # No HTTP API unless RASA_API_TOKEN is set: nobody can read the conversation.
+        assert requests.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=10).status_code == 404
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert page.ok and "rasa-chat.js" in page.text
 
