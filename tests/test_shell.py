@@ -65,21 +65,21 @@ def _shell(tmp_path: Path, action_url: str) -> Terminal:
                      "--port", str(free_port())], _env({"TERM": "dumb", "COLUMNS": "200"}))
 
 
-def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
-    terminal = _shell(tmp_path, f"{stack.action_url}/webhook")  # the shared stack's action server
+def _ask_in_shell(tmp_path: Path, action_url: str, question: str, expected: str) -> None:
+    terminal = _shell(tmp_path, action_url)
     try:
         terminal.expect("Bot loaded", 240)
-        terminal.type("what is the NCMA?")
-        terminal.expect("National Center for Competency Testing", 60)
+        terminal.type(question)
+        terminal.expect(expected, 60)
     finally:
         terminal.close()
+
+
+def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
+    # The shared stack's action server; the shell runs its own Rasa server.
+    _ask_in_shell(tmp_path, f"{stack.action_url}/webhook", "what is the NCMA?", "National Center for Competency Testing")
 
 
 def test_shell_without_action_server_says_so(tmp_path):
-    terminal = _shell(tmp_path, f"http://127.0.0.1:{free_port()}/webhook")
-    try:
-        terminal.expect("Bot loaded", 240)
-        terminal.type("how much do certified medical assistants make")
-        terminal.expect("can't look that up right now", 60)
-    finally:
-        terminal.close()
+    _ask_in_shell(tmp_path, f"http://127.0.0.1:{free_port()}/webhook",
+                  "how much do certified medical assistants make", "can't look that up right now")
