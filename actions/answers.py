@@ -164,7 +164,7 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
         place = "your area" if ctx.location == LOCAL else ctx.location
         refs = _join([_org_ref(kb.organization(o)) for o in gap.refer_to], "or")
         intro = f"My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:\n"
-    elif cred and cred.id != _default_credential(kb):
+    elif cred and cred.id not in {f.credential for f in topic.figures}:
         intro = (
             f"The article has no separate pay figure for the {cred.id}; "
             f"the closest it gives is for certified medical assistants in general:\n"
@@ -180,11 +180,6 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
         buttons.append(Button("With certification?", payload("inform", certification_status=CERTIFIED)))
     buttons.append(PAY_FACTORS)
     return Answer(intro + "\n".join(lines), buttons[:4])
-
-
-def _default_credential(kb: Knowledge) -> str:
-    """The credential whose holders the AAMA's certified pay figure describes."""
-    return kb.credential_ids[0]
 
 
 def pay_factors(kb: Knowledge, ctx: Context) -> Answer:

@@ -92,6 +92,7 @@ class PayFigure(_Strict):
     hourly: str
     yearly: str
     source: str
+    credential: Optional[str] = None  # the credential this figure describes, if one
 
     @validator("group")
     def _known_group(cls, value: str) -> str:
@@ -254,8 +255,11 @@ class Knowledge(_Strict):
         topics: Topics = values["topics"]
         for name in Topics.__fields__:
             check(f"topics.{name}", "source", getattr(topics, name).source, source_ids, "source")
+        credential_ids = {c.id for c in values["credentials"]}
         for index, figure in enumerate(topics.pay.figures):
             check(f"topics.pay.figures[{index}]", "source", figure.source, source_ids, "source")
+            if figure.credential:
+                check(f"topics.pay.figures[{index}]", "credential", figure.credential, credential_ids, "credential")
         for label in values["vocabulary"]:
             if label in (CREDENTIAL, ORGANIZATION):
                 problems.append(

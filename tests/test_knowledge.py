@@ -66,6 +66,7 @@ def test_every_fact_is_in_the_article(kb):
         (lambda d: d["topics"].pop("exam"), ["topics", "'exam'", "field required"]),
         (lambda d: d["credentials"][0].update(salary="$99"), ["credentials[0] (CMA)", "'salary'", "extra fields not permitted"]),
         (lambda d: d["not_covered"][0].update(refer_to=["NOBODY"]), ["not_covered[0] (cost)", "'refer_to'", "unknown organization 'NOBODY'"]),
+        (lambda d: d["topics"]["pay"]["figures"][1].update(credential="XYZ"), ["topics.pay.figures[1]", "'credential'", "unknown credential 'XYZ'"]),
     ],
 )
 def test_malformed_file_names_file_entry_and_field(tmp_path, mutate, expected):
