@@ -1,0 +1,344 @@
+"""The report's numbers, computed from stored conversations.
+
+Everything here is plain data (dicts and lists) so the HTML page and the JSON
+file show exactly the same figures. Sender ids never leave this module.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from insights.grouping import group_messages, normalise
+from insights.store import Conversation
+
+# --- what the assistant's events mean (keep in step with domain.yml and actions/) ---
+
+# Low-confidence understanding: the FallbackClassifier's intent, and the replies
+# the dialogue policies give when unsure what to do next.
+FALLBACK_INTENTS = frozenset({"nlu_fallback"})
+FALLBACK_ACTIONS = frozenset({"utter_rephrase", "action_default_fallback"})
+# Questions the assistant recognises as outside its subject, including another "CMA"
+# (e.g. Certified Management Accountant).
+OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
+# 👍/👎 buttons; action_record_feedback stores {"rating": "positive"|"negative", "topic": ...} in this slot.
+FEEDBACK_INTENTS = frozenset({"feedback_positive", "feedback_negative"})
+FEEDBACK_SLOT = "feedback"
+# Passing a student on to a human advisor.
+HANDOFF_ACTIONS = frozenset({"action_advisor_contact"})
+# The advisor questionnaire; on completion action_recommend sets a list of credential ids.
+ADVISOR_FORM = "advisor_form"
+RECOMMENDATION_SLOT = "recommendation"
+# Conversation manners rather than questions: listed, but not in the topics chart.
+SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_capabilities"})
+
+CONTEXT_MESSAGES = 3  # student messages shown before each 👎
+FIX_FIRST = 10  # groups of failing messages in the "fix first" list
+TEXT_LIMIT = 400  # characters of any one message shown (a pasted essay stays readable)
+
+NOT_UNDERSTOOD = "not understood"
+THUMBS_DOWN = "rated 👎"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `since` to `until` (inclusive) in one time zone."""
+
+    since: date
+    until: date
+    zone: tzinfo
+
+    @property
+    def start(self) -> float:
+        return datetime.combine(self.since, datetime.min.time(), self.zone).timestamp()
+
+    @property
+    def end(self) -> float:
+        return datetime.combine(self.until + timedelta(days=1), datetime.min.time(), self.zone).timestamp()
+
+    def contains(self, timestamp: float) -> bool:
+        return self.start <= timestamp < self.end
+
+    def day(self, timestamp: float) -> date:
+        return datetime.fromtimestamp(timestamp, self.zone).date()
+
+    def days(self) -> List[date]:
+        return [self.since + timedelta(days=n) for n in range((self.until - self.since).days + 1)]
+
+
+# Where the derived wording ("Inform") would not tell an advisor what was asked.
+LABELS = {"inform": "Follow-up (e.g. \"and per hour?\")", "ask_what_is_cma": "What is a CMA",
+          "definition": "What is a CMA", "ask_other_meaning": "Another \"CMA\" (e.g. accountant)"}
+
+
+def label(name: Optional[str]) -> str:
+    """Plain words for an intent or topic id: ask_pay_factors -> "Pay factors"."""
+    if not name:
+        return "Unknown"
+    if name in LABELS:
+        return LABELS[name]
+    words = name[4:] if name.startswith("ask_") else name
+    words = words.replace("_", " ").replace(" cma", " CMA")
+    return words[:1].upper() + words[1:]
+
+
+def _intent(event: Dict[str, Any]) -> Optional[str]:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def _guess(event: Dict[str, Any]) -> Optional[str]:
+    """The best real intent the classifier saw for a message that fell back."""
+    ranking = (event.get("parse_data") or {}).get("intent_ranking") or []
+    names = [r.get("name") for r in ranking if r.get("name") not in FALLBACK_INTENTS]
+    return names[0] if names else None
+
+
+def _is_click(event: Dict[str, Any]) -> bool:
+    """A button payload such as /ask_pay (the widget's opening /greet too), not typed text."""
+    return (event.get("text") or "").startswith("/")
+
+
+@dataclass
+class Message:
+    """One student message, with what the assistant made of it."""
+
+    text: str
+    timestamp: float
+    intent: Optional[str]
+    guess: Optional[str]
+    click: bool
+    fell_back: bool = False
+
+    def shown(self, clean: Callable[[str], str]) -> str:
+        """What an advisor reads: the text, or which button was pressed."""
+        if self.click:
+            return f"[button: {label(self.intent)}]"
+        text = clean(self.text)
+        return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
+
+
+def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
+    """(event index, message) for each student message; marks those the assistant fell back on."""
+    found: List[Tuple[int, Message]] = []
+    for index, event in enumerate(conversation.events):
+        kind = event.get("event")
+        if kind == "user":
+            intent = _intent(event)
+            found.append((index, Message(event.get("text") or "", float(event.get("timestamp") or 0), intent,
+                                         _guess(event), _is_click(event), intent in FALLBACK_INTENTS)))
+        elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
+            found[-1][1].fell_back = True  # understood an intent, but not what to do with it
+    return found
+
+
+@dataclass
+class Collected:
+    """What one pass over the conversations found; `summary()` turns it into the report's numbers."""
+
+    period: Period
+    clean: Callable[[str], str]
+    day_conversations: Counter = field(default_factory=Counter)
+    day_messages: Counter = field(default_factory=Counter)
+    intents: Counter = field(default_factory=Counter)
+    lengths: List[int] = field(default_factory=list)  # student messages per conversation
+    minutes: List[float] = field(default_factory=list)  # first to last student message
+    typed: int = 0
+    clicks: int = 0
+    fallbacks: List[Message] = field(default_factory=list)
+    out_of_scope: List[Message] = field(default_factory=list)
+    ratings: Dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    thumbs_down: List[Dict[str, Any]] = field(default_factory=list)
+    down_questions: List[Message] = field(default_factory=list)  # the last student message before each 👎
+    handoffs: int = 0
+    handoff_conversations: int = 0
+    forms_started: int = 0
+    recommendations: List[List[str]] = field(default_factory=list)
+
+
+def collect(conversations: Iterable[Conversation], period: Period,
+            clean: Callable[[str], str] = lambda text: text) -> Collected:
+    """One pass over the conversations; only what happened within `period` counts.
+
+    `clean` is applied to every message text kept for showing (e.g. redaction).
+    """
+    found = Collected(period, clean)
+    for conversation in conversations:
+        messages = _messages(conversation)
+        in_period = [m for _, m in messages if period.contains(m.timestamp)]
+        if in_period:
+            found.day_conversations[period.day(in_period[0].timestamp)] += 1
+            found.lengths.append(len(in_period))
+            found.minutes.append((in_period[-1].timestamp - in_period[0].timestamp) / 60)
+        for message in in_period:
+            found.day_messages[period.day(message.timestamp)] += 1
+            found.intents[message.intent or "unknown"] += 1
+            found.clicks += message.click
+            found.typed += not message.click
+            if message.fell_back:
+                found.fallbacks.append(message)
+            if message.intent in OUT_OF_SCOPE_INTENTS:
+                found.out_of_scope.append(message)
+
+        handed_off = False
+        for index, event in enumerate(conversation.events):
+            if not period.contains(float(event.get("timestamp") or 0)):
+                continue
+            kind, name = event.get("event"), event.get("name")
+            if kind == "action" and name in HANDOFF_ACTIONS:
+                found.handoffs += 1
+                handed_off = True
+            elif kind == "active_loop" and name == ADVISOR_FORM:
+                found.forms_started += 1
+            elif kind == "slot" and name == RECOMMENDATION_SLOT and isinstance(event.get("value"), list):
+                found.recommendations.append([str(c) for c in event["value"]])
+            elif kind == "slot" and name == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
+                _feedback(found, conversation, messages, index, event)
+        found.handoff_conversations += handed_off
+    return found
+
+
+def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple[int, Message]], index: int,
+              event: Dict[str, Any]) -> None:
+    rating, topic = event["value"].get("rating"), event["value"].get("topic") or "unknown"
+    if rating not in ("positive", "negative"):
+        return
+    found.ratings[topic][rating] += 1
+    if rating != "negative":
+        return
+    before = [m for i, m in messages if i < index and m.intent not in FEEDBACK_INTENTS]
+    if before:
+        found.down_questions.append(before[-1])
+    found.thumbs_down.append({
+        "topic": topic,
+        "topic_label": label(topic),
+        "date": found.period.day(float(event["timestamp"])).isoformat(),
+        "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
+        "bot_answer": _last_bot_text(conversation.events[:index], found.clean),
+    })
+
+
+def build(conversations: Iterable[Conversation], period: Period,
+          clean: Callable[[str], str] = lambda text: text) -> Dict[str, Any]:
+    """All the report's numbers for `period`, as JSON-ready data."""
+    return summary(collect(conversations, period, clean))
+
+
+def summary(found: Collected) -> Dict[str, Any]:
+    """The report's numbers; rates are shares of typed messages (buttons are always understood)."""
+    period, clean, typed = found.period, found.clean, found.typed
+    intents, ratings, recommendations = found.intents, found.ratings, found.recommendations
+    return {
+        "period": {"since": period.since.isoformat(), "until": period.until.isoformat(), "timezone": str(period.zone)},
+        "totals": {
+            "conversations": len(found.lengths),
+            "messages": typed + found.clicks,
+            "typed_messages": typed,
+            "button_clicks": found.clicks,
+            "median_messages_per_conversation": _median(found.lengths),
+            "median_minutes_per_conversation": _median(found.minutes),
+        },
+        "per_day": [
+            {"date": day.isoformat(), "conversations": found.day_conversations[day],
+             "messages": found.day_messages[day]}
+            for day in period.days()
+        ],
+        "topics": [
+            {"intent": intent, "label": label(intent), "messages": count, "small_talk": intent in SMALL_TALK_INTENTS}
+            for intent, count in sorted(intents.items(), key=lambda item: (-item[1], item[0]))
+            if intent not in FALLBACK_INTENTS | FEEDBACK_INTENTS
+        ],
+        "fallback": {
+            "messages": len(found.fallbacks),
+            "rate": _rate(len(found.fallbacks), typed),
+            "texts": _counted(found.fallbacks, clean),
+        },
+        "out_of_scope": {
+            "messages": len(found.out_of_scope),
+            "rate": _rate(len(found.out_of_scope), typed),
+            "texts": _counted(found.out_of_scope, clean),
+        },
+        "feedback": {
+            "positive": sum(c["positive"] for c in ratings.values()),
+            "negative": sum(c["negative"] for c in ratings.values()),
+            "by_topic": [
+                {"topic": topic, "label": label(topic), "positive": c["positive"], "negative": c["negative"]}
+                for topic, c in sorted(ratings.items(), key=lambda item: (-item[1]["negative"], -sum(item[1].values()),
+                                                                          item[0]))
+            ],
+            "thumbs_down": found.thumbs_down,
+        },
+        "handoffs": {"count": found.handoffs, "conversations": found.handoff_conversations},
+        "advisor_form": {
+            "started": found.forms_started,
+            "completed": len(recommendations),
+            "by_credential": _ranked(Counter(c for r in recommendations for c in r), "credential"),
+            "by_combination": [
+                {"credentials": list(combination), "count": count}
+                for combination, count in sorted(Counter(tuple(r) for r in recommendations).items(),
+                                                 key=lambda item: (-item[1], item[0]))
+            ],
+            "none_suitable": sum(1 for r in recommendations if not r),
+        },
+        "fix_first": fix_first(found.fallbacks, found.down_questions, clean),
+    }
+
+
+def fix_first(fallbacks: Sequence[Message], down_questions: Sequence[Message],
+              clean: Callable[[str], str]) -> List[Dict[str, Any]]:
+    """Groups of similar failing messages, the most frequent first: where new training data pays most."""
+    reasons: Dict[str, Counter] = defaultdict(Counter)
+    texts: List[str] = []
+    for messages, reason in ((fallbacks, NOT_UNDERSTOOD), (down_questions, THUMBS_DOWN)):
+        for message in messages:
+            if message.click:
+                continue  # a button cannot be rephrased; its 👎 is about the answer, shown elsewhere
+            text = clean(message.text)
+            texts.append(text)
+            reasons[normalise(text)][reason] += 1
+    result = []
+    for group in group_messages(texts)[:FIX_FIRST]:
+        why: Counter = sum((reasons[k] for k in group.keys), Counter())
+        result.append({
+            "messages": group.total,
+            "not_understood": why[NOT_UNDERSTOOD],
+            "thumbs_down": why[THUMBS_DOWN],
+            "examples": [{"text": t if len(t) <= TEXT_LIMIT else t[:TEXT_LIMIT] + "…", "count": c}
+                         for t, c in zip(group.texts, group.counts)],
+        })
+    return result
+
+
+def _last_bot_text(events: Sequence[Dict[str, Any]], clean: Callable[[str], str]) -> Optional[str]:
+    for event in reversed(events):
+        if event.get("event") == "bot" and event.get("text"):
+            text = clean(event["text"])
+            return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
+    return None
+
+
+def _counted(messages: Sequence[Message], clean: Callable[[str], str]) -> List[Dict[str, Any]]:
+    """Distinct texts (compared normalised) with how often each came, most frequent first."""
+    counts: Counter = Counter()
+    first: Dict[str, str] = {}
+    for message in messages:
+        text = message.shown(clean)
+        key = normalise(text)
+        counts[key] += 1
+        first.setdefault(key, text)
+    return [{"text": first[key], "count": count}
+            for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _ranked(counts: Counter, key: str) -> List[Dict[str, Any]]:
+    return [{key: name, "count": count} for name, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+
+
+def _rate(part: int, whole: int) -> Optional[float]:
+    return round(part / whole, 4) if whole else None
+
+
+def _median(values: Sequence[float], digits: int = 1) -> Optional[float]:
+    return round(statistics.median(values), digits) if values else None

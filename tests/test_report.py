@@ -1,0 +1,350 @@
+"""The insights report and triage on conversations written with Rasa's own SQLTrackerStore.
+
+Known conversations (fallbacks, out-of-scope, 👍/👎, hand-offs, advisor form) go
+into a throwaway tracker store; the report's numbers, redaction, the date range,
+the HTML and the triage draft are checked against them. The real stack over REST
+is in tests/test_report_rest.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted, ActiveLoop, BotUttered, Event, SessionStarted, SlotSet, UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from insights import metrics, report, triage
+from insights.grouping import group_messages
+from insights.privacy import redact
+from insights.store import read_conversations
+from tests.stack import RASA, ROOT, _env, postgres_database
+
+PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
+SENDER_IDS = ["sender-alpha-7f3a", "sender-bravo-91c2", "sender-charlie-0d4e", "sender-delta-55aa", "sender-echo-b7e1"]
+PAY_ANSWER = "Certified medical assistants earn about $20.76 an hour."
+
+
+def run_coroutine(coroutine: Any) -> Any:
+    """On its own loop in a thread (Playwright's sync API may hold the main one); not tests.helpers,
+    which imports the actions and so needs a valid knowledge file."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def at(day: int, hour: int, minute: int = 0) -> float:
+    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc).timestamp()
+
+
+class Script:
+    """Builds one sender's events the way Rasa logs them, one turn at a time."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+        self.events: List[Event] = []
+        self.time = 0.0
+
+    def session(self, when: float) -> "Script":
+        self.time = when
+        self.events += [ActionExecuted("action_session_start", timestamp=when), SessionStarted(timestamp=when),
+                        ActionExecuted("action_listen", timestamp=when)]
+        return self
+
+    def say(self, text: str, intent: str, guess: Optional[str] = None, *then: Event, reply: str = "ok",
+            action: Optional[str] = None) -> "Script":
+        self.time += 30
+        ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
+        self.events.append(UserUttered(text, {"name": intent, "confidence": 0.3},
+                                       parse_data={"intent_ranking": ranking}, timestamp=self.time))
+        action = action or ("utter_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
+        self.events += [ActionExecuted(action, timestamp=self.time), *[self._at(e) for e in then],
+                        BotUttered(reply, timestamp=self.time), ActionExecuted("action_listen", timestamp=self.time)]
+        return self
+
+    def _at(self, event: Event) -> Event:
+        event.timestamp = self.time
+        return event
+
+
+def feedback(rating: str, topic: str) -> SlotSet:
+    return SlotSet("feedback", {"rating": rating, "topic": topic})
+
+
+def conversations() -> List[Script]:
+    alpha = (Script(SENDER_IDS[0]).session(at(3, 10))
+             .say("/greet", "greet", action="utter_greet")
+             .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER)
+             .say("/feedback_negative", "feedback_negative", None, feedback("negative", "pay"),
+                  action="action_record_feedback")
+             # Two hours later: a second session of the same sender.
+             .session(at(5, 9))
+             .say("hi", "greet", action="utter_greet"))
+    bravo = (Script(SENDER_IDS[1]).session(at(3, 11))
+             .say("what does the exam cost", "nlu_fallback", "ask_cost")
+             .say("how much does the exam cost??", "nlu_fallback", "ask_cost")
+             .say("exam price", "ask_cost")
+             .say("/feedback_positive", "feedback_positive", None, feedback("positive", "cost"),
+                  action="action_record_feedback")
+             .say("are you about certified management accountants", "ask_other_meaning", action="utter_other_meaning")
+             .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope"))
+    charlie = (Script(SENDER_IDS[2]).session(at(4, 15))
+               .say("email me at jane.doe@school.edu or 555-123-4567", "nlu_fallback", "ask_organization")
+               .say("can I talk to an advisor", "ask_advisor", action="action_advisor_contact")
+               .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"),
+                    action="advisor_form")
+               .say("I already work in a clinic", "inform", None, SlotSet("recommendation", ["RMA", "CCMA"]),
+                    ActiveLoop(None), action="action_recommend")
+               # Understood as an intent, but the policies were unsure what to do: a core fallback.
+               .say("what does the exam cost", "ask_cost", action="utter_rephrase"))
+    delta = (Script(SENDER_IDS[3]).session(at(8, 23, 50))
+             .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"), action="advisor_form")
+             .say("no", "deny", None, SlotSet("recommendation", []), ActiveLoop(None), action="action_recommend")
+             .say("what's on the exam", "ask_exam")
+             .say("and how long is it", "inform")
+             .say("/feedback_negative", "feedback_negative", None, feedback("negative", "exam"),
+                  action="action_record_feedback"))
+    # Before the period: must not count.
+    echo = (Script(SENDER_IDS[4]).session(at(1, 12))
+            .say("how much do CMAs make?", "ask_pay")
+            .say("exam fee?", "nlu_fallback", "ask_cost"))
+    return [alpha, bravo, charlie, delta, echo]
+
+
+def fill(url: str) -> None:
+    store = SQLTrackerStore(Domain.empty(), host=url)
+    for script in conversations():
+        run_coroutine(store.save(DialogueStateTracker.from_events(script.sender, script.events)))
+
+
+@pytest.fixture(scope="module")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'conversations.db'}"
+    fill(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def numbers(sqlite_url: str) -> Dict[str, Any]:
+    return metrics.build(read_conversations(sqlite_url, PERIOD.start, PERIOD.end), PERIOD)
+
+
+def test_sessions_are_conversations(sqlite_url: str) -> None:
+    found = read_conversations(sqlite_url, PERIOD.start, PERIOD.end)
+    # alpha has two sessions; echo (before the period) is not read at all.
+    assert sorted(c.sender for c in found) == sorted(SENDER_IDS[:1] * 2 + SENDER_IDS[1:4])
+    assert all(c.events[0]["name"] == "action_session_start" for c in found)
+
+
+def test_totals_and_days(numbers: Dict[str, Any]) -> None:
+    assert numbers["totals"] == {
+        "conversations": 5,
+        "messages": 20,
+        "typed_messages": 14,
+        "button_clicks": 6,
+        "median_messages_per_conversation": 5,  # lengths 3, 1, 6, 5, 5
+        "median_minutes_per_conversation": 2.0,  # 1, 0, 2.5, 2, 2
+    }
+    per_day = {d["date"]: (d["conversations"], d["messages"]) for d in numbers["per_day"]}
+    assert len(per_day) == 7 and per_day["2026-11-02"] == (0, 0)
+    assert per_day["2026-11-03"] == (2, 9)
+    assert per_day["2026-11-04"] == (1, 5)
+    assert per_day["2026-11-05"] == (1, 1)
+    # delta starts 23:50 on the 8th (the last day): all its messages count, at 23:50:30 ... 23:52:30.
+    assert per_day["2026-11-08"] == (1, 5)
+
+
+def test_topics_fallbacks_and_out_of_scope(numbers: Dict[str, Any]) -> None:
+    topics = {t["intent"]: t["messages"] for t in numbers["topics"]}
+    assert topics["ask_cost"] == 2 and topics["greet"] == 2 and topics["ask_pay"] == 1
+    assert "nlu_fallback" not in topics and "feedback_negative" not in topics
+    assert numbers["topics"][0]["intent"] in ("ask_cost", "greet", "start_advisor_form")
+    assert next(t for t in numbers["topics"] if t["intent"] == "greet")["small_talk"] is True
+
+    fallback = numbers["fallback"]
+    assert fallback["messages"] == 4  # three NLU fallbacks, one core fallback
+    assert fallback["rate"] == round(4 / 14, 4)
+    assert fallback["texts"][0] == {"text": "what does the exam cost", "count": 2}
+    assert {"text": "email me at jane.doe@school.edu or 555-123-4567", "count": 1} in fallback["texts"]
+    assert "exam fee?" not in json.dumps(numbers)  # before the period
+
+    assert numbers["out_of_scope"]["messages"] == 2
+    assert {row["text"] for row in numbers["out_of_scope"]["texts"]} == {
+        "are you about certified management accountants", "i want to be a pilot"}
+
+
+def test_feedback_handoffs_and_form(numbers: Dict[str, Any]) -> None:
+    feedback = numbers["feedback"]
+    assert (feedback["positive"], feedback["negative"]) == (1, 2)
+    assert {row["topic"]: (row["positive"], row["negative"]) for row in feedback["by_topic"]} == {
+        "pay": (0, 1), "exam": (0, 1), "cost": (1, 0)}
+    pay, exam = feedback["thumbs_down"]
+    assert pay["topic"] == "pay" and pay["messages"] == ["[button: Greet]", "how much do CMAs make?"]
+    assert pay["bot_answer"] == PAY_ANSWER
+    # The two last student messages before the 👎, oldest first; the form's "no" before them as well.
+    assert exam["messages"] == ["no", "what's on the exam", "and how long is it"]
+
+    assert numbers["handoffs"] == {"count": 1, "conversations": 1}
+    form = numbers["advisor_form"]
+    assert (form["started"], form["completed"], form["none_suitable"]) == (2, 2, 1)
+    assert form["by_credential"] == [{"credential": "CCMA", "count": 1}, {"credential": "RMA", "count": 1}]
+    assert form["by_combination"] == [{"credentials": [], "count": 1}, {"credentials": ["RMA", "CCMA"], "count": 1}]
+
+
+def test_fix_first_groups_similar_failures(numbers: Dict[str, Any]) -> None:
+    first = numbers["fix_first"][0]
+    assert first["messages"] == 3 and first["not_understood"] == 3
+    assert [e["text"] for e in first["examples"]] == ["what does the exam cost", "how much does the exam cost??"]
+    questions_rated_down = [g for g in numbers["fix_first"] if g["thumbs_down"]]
+    assert {g["examples"][0]["text"] for g in questions_rated_down} == {"how much do CMAs make?", "and how long is it"}
+
+
+def test_no_sender_ids_anywhere(sqlite_url: str, tmp_path: Path) -> None:
+    written = report.write_report(sqlite_url, PERIOD, tmp_path)
+    for text in (json.dumps(written), (tmp_path / "report.json").read_text(), (tmp_path / "report.html").read_text()):
+        for sender in SENDER_IDS:
+            assert sender not in text
+
+
+def test_redact() -> None:
+    assert redact("mail jane.doe+cma@school.edu or call (555) 123-4567") == "mail [email] or call [phone]"
+    assert redact("+1 555 123 4567, 555.123.4567, 5551234567 or 123-4567") == "[phone], [phone], [phone] or [phone]"
+    kept = "pay is $37,190 a year or $20.76 an hour, since 2024, zip 90210, on 2026-11-25"
+    assert redact(kept) == kept
+
+
+def test_redacted_report(sqlite_url: str, tmp_path: Path) -> None:
+    written = report.write_report(sqlite_url, PERIOD, tmp_path, redacted=True)
+    assert {"text": "email me at [email] or [phone]", "count": 1} in written["fallback"]["texts"]
+    for name in ("report.json", "report.html"):
+        text = (tmp_path / name).read_text()
+        assert "jane.doe@school.edu" not in text and "555-123-4567" not in text
+        assert "email me at [email] or [phone]" in text
+
+
+def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = SQLTrackerStore(Domain.empty(), host=url)
+    hostile = '<script>alert(1)</script><img src="https://tracker.example/x.png">'
+    script = Script("someone").session(at(3, 9)).say(hostile, "nlu_fallback", "ask_pay")
+    run_coroutine(store.save(DialogueStateTracker.from_events(script.sender, script.events)))
+    report.write_report(url, PERIOD, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "<script" not in page and "tracker.example/x.png\">" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "src=\"data:image/svg+xml;base64," in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page.replace(
+        "https://tracker.example", "")
+
+
+def test_empty_store_and_period(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    written = report.write_report(url, PERIOD, tmp_path)
+    assert written["totals"]["conversations"] == 0 and written["fallback"]["rate"] is None
+    assert "No conversations in this period." in (tmp_path / "report.html").read_text()
+
+
+def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
+                          env=_env())
+
+
+def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
+    result = run_module("insights.report", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
+                        "--redact", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "2 Nov 2026 to 8 Nov 2026: 5 conversation(s), 20 message(s), 4 not understood, 2 rated 👎" in result.stdout
+    written = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert written["redacted"] is True and written["period"] == {
+        "since": "2026-11-02", "until": "2026-11-08", "timezone": "UTC"}
+    # Days in another time zone: delta's 23:50 UTC messages fall on the 8th in New York too, at 18:50.
+    result = run_module("insights.report", "--url", sqlite_url, "--since", "2026-11-09", "--until", "2026-11-09",
+                        "--timezone", "Pacific/Auckland", "--out", str(tmp_path / "nz"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "nz" / "report.json").read_text())["totals"]["conversations"] == 1
+
+    for bad, reason in ((["--since", "2026-13-01"], "is not a date"), (["--since", "2026-11-09", "--until",
+                         "2026-11-08"], "is after"), (["--timezone", "Mars/Olympus"], "unknown time zone")):
+        result = run_module("insights.report", "--url", sqlite_url, *bad, "--out", str(tmp_path / "bad"))
+        assert result.returncode == 2 and reason in result.stderr
+
+
+# --------------------------------------------------------------------------- triage
+
+
+def test_grouping_keeps_different_questions_apart() -> None:
+    groups = group_messages([
+        "how much is the exam", "how much is the exam?", "exam cost", "how much does the exam cost",
+        "whats the exam cost", "can i study online", "are there online programs", "online classes?",
+        "do you like pizza",
+    ])
+    as_sets = [set(g.texts) for g in groups]
+    assert groups[0].total == 5 and as_sets[0] == {
+        "how much is the exam", "how much is the exam?", "exam cost", "how much does the exam cost",
+        "whats the exam cost"}
+    assert {"do you like pizza"} in as_sets
+    assert not any({"how much is the exam", "can i study online"} <= s for s in as_sets)
+
+
+def test_triage_draft_is_commented_out_and_labels_into_valid_yaml(sqlite_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "triage.yml"
+    result = run_module("insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
+                        "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    draft = out.read_text()
+    assert all(line.startswith("#") for line in draft.splitlines())
+    assert yaml.safe_load(draft) is None
+    assert "jane.doe@school.edu" not in draft and "email me at [email] or [phone]" in draft
+    assert "1. 3 message(s), 3 not understood; model's guess: ask_cost" in result.stdout
+
+    # What a maintainer gets by removing one "# " from every line below the instructions: Rasa NLU data.
+    lines = draft.splitlines()
+    body = lines[lines.index('# version: "3.1"'):]
+    labelled = yaml.safe_load("\n".join(line[2:] for line in body))
+    assert labelled["version"] == "3.1"
+    first = labelled["nlu"][0]
+    assert first["intent"] == "ask_cost"
+    assert first["examples"].splitlines() == ["- what does the exam cost", "- how much does the exam cost??"]
+    intents = [entry["intent"] for entry in labelled["nlu"]]
+    assert {"ask_pay", "inform", "ask_organization"} <= set(intents)  # 👎 questions keep the intent they got
+
+    # Started labelling: not overwritten without --force.
+    out.write_text(draft.replace("# nlu:", "nlu:"))
+    assert run_module("insights.triage", "--url", sqlite_url, "--out", str(out)).returncode == 1
+    assert "nlu:" in out.read_text().splitlines()
+    assert run_module("insights.triage", "--url", sqlite_url, "--out", str(out), "--force").returncode == 0
+
+
+def test_rasa_data_validate_passes_with_the_draft(sqlite_url: str, tmp_path: Path) -> None:
+    """`rasa data validate --fail-on-warnings` on the project's data plus a generated triage.yml."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("triage.yml"))
+    result = run_module("insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
+                        "--out", str(data / "nlu" / "triage.yml"))
+    assert result.returncode == 0, result.stderr
+    validate = subprocess.run(
+        [str(RASA), "data", "validate", "--fail-on-warnings", "--data", str(data), "--domain", "domain.yml",
+         "--config", "config.yml"],
+        cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600,
+    )
+    assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
+
+
+@pytest.mark.stack
+def test_postgresql_store(numbers: Dict[str, Any]) -> None:
+    """The same conversations give the same numbers from PostgreSQL."""
+    with postgres_database() as url:
+        fill(url)
+        assert metrics.build(read_conversations(url, PERIOD.start, PERIOD.end), PERIOD) == numbers
