@@ -20,7 +20,7 @@ from insights.store import Conversation
 # Low-confidence understanding: the FallbackClassifier's intent, and the replies
 # the dialogue policies give when unsure what to do next.
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset({"utter_rephrase", "action_default_fallback"})
+FALLBACK_ACTIONS = frozenset({"utter_rephrase", "action_rephrase", "action_default_fallback"})
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).
 OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})

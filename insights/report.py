@@ -21,7 +21,7 @@ import jinja2
 
 from insights import charts, metrics
 from insights.privacy import redact
-from insights.store import read_conversations, tracker_store_url
+from insights.store import StoreError, read_conversations, tracker_store_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_DAYS = 30  # without --since: the last 30 days up to --until
@@ -96,7 +96,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         period = period_from_args(args.since, args.until, args.timezone)
     except ValueError as error:
         parser.error(str(error))
-    report = write_report(args.url, period, args.out, args.redact)
+    try:
+        report = write_report(args.url, period, args.out, args.redact)
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
     totals = report["totals"]
     print(f"{period_text(period)}: {totals['conversations']} conversation(s), {totals['messages']} message(s), "
           f"{report['fallback']['messages']} not understood, {report['feedback']['negative']} rated 👎")

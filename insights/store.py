@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import sqlalchemy as sa
@@ -20,6 +21,10 @@ DEFAULT_URL = "sqlite:///storage/conversations.db"  # as scripts/serve.sh
 def tracker_store_url() -> str:
     """The store `make run` uses: $TRACKER_STORE_URL (as endpoints.yml), else the embedded SQLite file."""
     return os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL
+
+
+class StoreError(Exception):
+    """The tracker store cannot be read; the message says which one and why (password hidden)."""
 
 
 @dataclass
@@ -39,6 +44,12 @@ def read_conversations(url: str, start: float, end: float) -> List[Conversation]
     Whole sessions are read so that context (the question before a 👎) is there
     even when it was asked before `start`; the caller counts by timestamp.
     """
+    parsed = sa.engine.make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        # Opening it would create an empty file; more likely the URL is wrong or nothing ran yet.
+        raise StoreError(f"no tracker store at {shown}: has the assistant stored any conversation yet? "
+                         "(for PostgreSQL set TRACKER_STORE_URL or --url)")
     engine = sa.create_engine(url)
     try:
         if not sa.inspect(engine).has_table("events"):
@@ -51,6 +62,8 @@ def read_conversations(url: str, start: float, end: float) -> List[Conversation]
         with engine.connect() as connection:
             rows = connection.execution_options(stream_results=True).execute(query, {"start": start, "end": end})
             return list(_sessions((sender, json.loads(data)) for sender, data in rows))
+    except sa.exc.OperationalError as error:
+        raise StoreError(f"cannot read the tracker store at {shown}: {error.orig}") from None
     finally:
         engine.dispose()
 

@@ -24,7 +24,7 @@ from insights import metrics
 from insights.grouping import group_messages, normalise
 from insights.privacy import redact
 from insights.report import period_from_args, period_text
-from insights.store import read_conversations, tracker_store_url
+from insights.store import StoreError, read_conversations, tracker_store_url
 
 DEFAULT_OUT = Path("data/nlu/triage.yml")
 UNKNOWN_INTENT = "CHOOSE_AN_INTENT"  # no guess available: the maintainer must pick one
@@ -126,7 +126,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{args.out} has uncommented lines (labelling in progress): not overwritten. "
               "Move the labelled examples into data/nlu/ first, or use --force.", file=sys.stderr)
         return 1
-    found = metrics.collect(read_conversations(args.url, period.start, period.end), period)
+    try:
+        found = metrics.collect(read_conversations(args.url, period.start, period.end), period)
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
     groups = triage_groups(found)
     for number, group in enumerate(groups, 1):
         print(f"{number}. {group.messages} message(s), {_why(group)}; model's guess: {group.suggestion}")

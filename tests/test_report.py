@@ -250,7 +250,8 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
 
 
 def test_empty_store_and_period(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    SQLTrackerStore(Domain.empty(), host=url)  # creates the events table
     written = report.write_report(url, PERIOD, tmp_path)
     assert written["totals"]["conversations"] == 0 and written["fallback"]["rate"] is None
     assert "No conversations in this period." in (tmp_path / "report.html").read_text()
@@ -279,6 +280,17 @@ def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
                          "2026-11-08"], "is after"), (["--timezone", "Mars/Olympus"], "unknown time zone")):
         result = run_module("insights.report", "--url", sqlite_url, *bad, "--out", str(tmp_path / "bad"))
         assert result.returncode == 2 and reason in result.stderr
+
+    # A store that is not there is an error, not an empty report (and no empty file is left behind).
+    missing = tmp_path / "storage" / "conversations.db"
+    for module in ("insights.report", "insights.triage"):
+        result = run_module(module, "--url", f"sqlite:///{missing}", "--out", str(tmp_path / "missing"))
+        assert result.returncode == 1 and "no tracker store at sqlite:///" in result.stderr
+    assert not missing.exists()
+    result = run_module("insights.report", "--url", "postgresql://postgres:SECRET@127.0.0.1:1/none",
+                        "--out", str(tmp_path / "missing"))
+    assert result.returncode == 1 and "cannot read the tracker store at postgresql://postgres:***@" in result.stderr
+    assert "SECRET" not in result.stderr
 
 
 # --------------------------------------------------------------------------- triage
