@@ -14,7 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context
+from actions.advisor import Situation
+from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context, feedback_prompt, personal_note
 from actions.constants import (
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
@@ -29,9 +30,11 @@ from actions.constants import (
     SLOT_ORGANIZATION,
     SLOT_PAY_PERIOD,
     SLOT_SKILL_TYPE,
+    SLOT_FEEDBACK_ASKED,
     SLOT_TOPIC,
+    ADVISOR_SLOT_PREFIX,
 )
-from actions.knowledge import Knowledge, KnowledgeError, load_knowledge
+from actions.knowledge import ADVISOR_SLOTS, Knowledge, KnowledgeError, load_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,35 @@ def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
     dispatcher.utter_message(text=answer.text, buttons=[b.as_dict() for b in answer.buttons])
 
 
+def slot_name(question_slot: str) -> str:
+    """The domain slot holding an advisor answer: "program" -> advisor_program."""
+    return ADVISOR_SLOT_PREFIX + question_slot
+
+
+def situation(tracker: Tracker) -> Situation:
+    """The advisor answers given so far in this conversation."""
+    return Situation(**{slot: tracker.get_slot(slot_name(slot)) for slot in ADVISOR_SLOTS})
+
+
+# Topics whose answers can say what the student's own situation means for them.
+PERSONAL_TOPICS = ("credential", "eligibility", "issuer")
+
+
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, ctx: Context) -> List[EventType]:
+    """Answer, make it personal where the advisor answers allow, and ask for feedback once per topic."""
+    answer = TOPICS[topic](KNOWLEDGE, ctx)
+    note = personal_note(KNOWLEDGE, situation(tracker), ctx.credential) if topic in PERSONAL_TOPICS else None
+    if note:
+        answer = Answer(f"{answer.text}\n{note}", answer.buttons)
+    utter(dispatcher, answer)
+    events = remember(topic, ctx)
+    asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
+    if topic not in asked and tracker.active_loop_name is None:
+        utter(dispatcher, feedback_prompt(topic))
+        events.append(SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic]))
+    return events
+
+
 def remember(topic: str, ctx: Context) -> List[EventType]:
     """Keep what this answer was about, so the next "and per hour?" or "who offers it?" has a referent."""
     return [
@@ -157,9 +189,7 @@ class TopicAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        ctx = self.context(tracker)
-        utter(dispatcher, TOPICS[self.topic](KNOWLEDGE, ctx))
-        return remember(self.topic, ctx)
+        return answer_topic(dispatcher, tracker, self.topic, self.context(tracker))
 
 
 class ActionAnswerDefinition(TopicAnswer):
@@ -305,6 +335,5 @@ class ActionFollowUp(Action):
             ctx = ctx.but(compared=tuple(compared))
         for label, values in said.items():
             ctx = ctx.but(**{ENTITY_SLOTS[label]: values[0]})
-        utter(dispatcher, TOPICS[topic](KNOWLEDGE, ctx))
-        return remember(topic, ctx)
+        return answer_topic(dispatcher, tracker, topic, ctx)
 

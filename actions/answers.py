@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from actions.constants import (
     CERTIFIED,
@@ -28,7 +28,8 @@ from actions.constants import (
     TECHNICAL,
     YEARLY,
 )
-from actions.knowledge import ISSUER_REFERENCE, Credential, Knowledge, Organization
+from actions.advisor import SKIPPED, Fit, Situation, assess, matches, next_steps, recommended
+from actions.knowledge import ISSUER_REFERENCE, Credential, Knowledge, Organization, OtherMeaning, Site
 
 
 @dataclass(frozen=True)
@@ -453,3 +454,141 @@ TOPICS_BY_ENTITY: Dict[str, List[str]] = {
     ENTITY_PAY_PERIOD: ["pay"],
     ENTITY_LOCATION: ["pay"],
 }
+
+
+# --- the advisor conversation ------------------------------------------------------
+
+START_ADVISOR = Button("Find my credential", payload("start_advisor"))
+TALK_TO_ADVISOR = Button("Talk to an advisor", payload("talk_to_human"))
+FEEDBACK_BUTTONS = (("👍 Yes", "feedback_positive"), ("👎 No", "feedback_negative"))
+
+STANDING_WORDS = {
+    "ready": "fits you now",
+    "after_program": "once you finish your program",
+    "check": "worth checking",
+    "plan": "your goal",
+}
+
+
+def advisor_intro() -> str:
+    return (
+        "Let's find the credential that fits you. I'll ask a few quick questions; "
+        "say \"stop\" any time, or \"why?\" to know why I ask."
+    )
+
+
+def advisor_question(kb: Knowledge, slot: str, retry: bool) -> Answer:
+    """One question with answer buttons; a retry says what kind of answer works."""
+    question = kb.advisor.question(slot)
+    titles = [o.title for o in question.options] or list(question.buttons)
+    text = f"Sorry, I didn't catch that. {question.hint}\n{question.ask}" if retry else question.ask
+    return Answer(text, [Button(title, title) for title in titles])
+
+
+def advisor_skipped() -> str:
+    return "No problem, let's leave that one out."
+
+
+def advisor_why(kb: Knowledge, slot: Optional[str]) -> str:
+    if slot is None:
+        return "I ask so I can point you to the credentials that fit your situation."
+    return f"{kb.advisor.question(slot).why} Now, back to my question."
+
+
+def _fit_line(kb: Knowledge, fit: Fit) -> str:
+    cred = kb.credential(fit.credential)
+    reasons = list(fit.reasons[:1])
+    if fit.focus_note:
+        reasons.append(fit.focus_note)
+    return f"**{cred.id}** from the {cred.issuer}, {STANDING_WORDS[fit.standing]}: " + "; ".join(reasons) + "."
+
+
+def recommendation(kb: Knowledge, situation: Situation) -> Tuple[Answer, Answer, List[str]]:
+    """The personal recommendation, the numbered checklist, and the credential ids recommended."""
+    fits = recommended(assess(kb.advisor, situation, kb.credential_ids))
+    top = fits[0] if fits else None
+    if fits:
+        intro = "Here's what fits you:" if top.standing != "plan" else (
+            "No credential is within reach yet; here's the goal to work towards:"
+        )
+        text = intro + "\n" + _bullets([_fit_line(kb, f) for f in fits])
+    else:
+        text = (
+            "From your answers I can't match a credential yet. "
+            "These are the general steps my sources describe; an advisor can help with your situation."
+        )
+    skipped = [q.slot for q in kb.advisor.questions if getattr(situation, q.slot) == SKIPPED]
+    if skipped:
+        text += "\n(I left out the questions you skipped.)"
+    steps = next_steps(kb, situation, top) if fits else list(kb.topics.how_to_become.steps)
+    checklist = "Your next steps:\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+    compare_button = (
+        Button("Compare them", payload("compare_credentials")) if len(fits) > 1 else
+        Button("How do I qualify?", payload("ask_eligibility", credential=top.credential)) if top else PROGRAMS
+    )
+    return (
+        Answer(text),
+        Answer(checklist, [TALK_TO_ADVISOR, compare_button, Button("Start over", payload("start_advisor"))]),
+        [f.credential for f in fits],
+    )
+
+
+def personal_note(kb: Knowledge, situation: Situation, credential_id: Optional[str]) -> Optional[str]:
+    """What the advisor answers mean for a credential asked about later, if anything."""
+    if not situation.known or credential_id is None:
+        return None
+    fit = next((f for f in assess(kb.advisor, situation, kb.credential_ids) if f.credential == credential_id), None)
+    if fit is None:
+        return None
+    years = situation.years
+    lead = f"With your {years:g} years of experience" if years and years >= 1 and any(
+        r.credential == credential_id and (r.when.min_years or r.when.above_years is not None)
+        and matches(r.when, situation) for r in kb.advisor.rules
+    ) else "For you"
+    return f"**{lead}:** the {credential_id} {STANDING_WORDS[fit.standing]}; {fit.reasons[0]}."
+
+
+def feedback_prompt(topic: str) -> Answer:
+    return Answer(
+        "Was this helpful?",
+        [Button(title, payload(intent, feedback_topic=topic)) for title, intent in FEEDBACK_BUTTONS],
+    )
+
+
+def feedback_thanks(positive: bool) -> Answer:
+    if positive:
+        return Answer("Thanks, glad it helped! 😊")
+    return Answer(
+        "Thanks for telling me, and sorry that didn't help. Would you like to talk it over with a person?",
+        [TALK_TO_ADVISOR, START_ADVISOR, HOW_TO_START],
+    )
+
+
+# --- people and other meanings -----------------------------------------------------
+
+
+def advising_contact(site: Site) -> Answer:
+    """The school's own advisors, from knowledge/site.yml."""
+    office = site.advising
+    return Answer(
+        f"You can talk to a person at {site.school}'s **{office.office}** ({office.contact}):\n"
+        + _bullets([
+            f"E-mail: {office.email}",
+            f"Phone: {office.phone}",
+            f"Hours: {office.hours}",
+            f"Book an appointment: {office.booking_url}",
+        ]),
+        [START_ADVISOR, HOW_TO_START],
+    )
+
+
+def other_meaning(kb: Knowledge, meaning: OtherMeaning) -> Answer:
+    """The student means another "CMA": say so, and what this bot does cover."""
+    here = kb.credential(meaning.acronym)
+    ours = f"{here.name}" if here else "a medical assisting credential"
+    return Answer(
+        f"It sounds like you mean the {meaning.meaning} ({meaning.field}). Sorry, I only cover careers in "
+        f"medical assisting: here, {meaning.acronym} means {ours}.",
+        [Button(f"What's the {meaning.acronym}?", payload("ask_credential_details", credential=meaning.acronym))
+         if here else CREDENTIALS, PAY, HOW_TO_START],
+    )

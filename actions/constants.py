@@ -27,3 +27,23 @@ YEARLY = "yearly"
 TECHNICAL = "technical"
 HUMAN = "human"
 LOCAL = "local"
+
+# The advisor form and what it remembers for the rest of the conversation.
+ADVISOR_FORM = "advisor_form"
+ADVISOR_SLOT_PREFIX = "advisor_"  # + a question's slot in the knowledge file: advisor_program, ...
+SLOT_ADVISOR_RETRIES = "advisor_retries"
+SLOT_RECOMMENDATION = "recommendation"
+REQUESTED_SLOT = "requested_slot"
+
+# Feedback: what was asked about (at most once per topic) and what the student said.
+SLOT_FEEDBACK = "feedback"
+SLOT_FEEDBACK_ASKED = "feedback_asked"
+ENTITY_FEEDBACK_TOPIC = "feedback_topic"
+INTENT_FEEDBACK_POSITIVE = "feedback_positive"
+INTENT_FEEDBACK_NEGATIVE = "feedback_negative"
+
+# Messages that answer the advisor's question rather than change the subject.
+ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "greet", "thanks", "nlu_fallback"})
+# Messages that steer the conversation even when they look like an answer ("never mind").
+CONTROL_INTENTS = frozenset({"stop", "ask_why", "talk_to_human", "start_advisor", "goodbye"})
+NLU_FALLBACK = "nlu_fallback"

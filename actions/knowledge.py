@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar
 
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
@@ -19,6 +19,8 @@ from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, v
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "cma.yml"
 KNOWLEDGE_FILE_ENV = "CMA_KNOWLEDGE_FILE"
+DEFAULT_SITE_FILE = PROJECT_ROOT / "knowledge" / "site.yml"
+SITE_FILE_ENV = "CMA_SITE_FILE"
 
 # Entity labels whose vocabulary comes from named entries rather than the
 # `vocabulary` section.
@@ -26,6 +28,19 @@ CREDENTIAL = "credential"
 ORGANIZATION = "organization"
 
 ISSUER_REFERENCE = "issuer"
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so answers like `yes`, `no`, `on` stay words."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class KnowledgeError(Exception):
@@ -208,6 +223,118 @@ class Gap(_Strict):
     refer_to: List[str] = Field(min_items=1)
 
 
+class OtherMeaning(_Strict):
+    """Another thing the same letters stand for, e.g. CMA = Certified Management Accountant."""
+
+    acronym: str
+    meaning: str
+    field: str
+    cues: List[str] = Field(min_items=1)
+
+
+# --- the advisor conversation ----------------------------------------------------
+
+ADVISOR_SLOTS = ("program", "experience", "military", "focus")
+STANDINGS = ("ready", "after_program", "check", "plan")  # strongest first
+
+
+class Option(_Strict):
+    value: str
+    title: str
+    phrases: List[str] = Field(default_factory=list)
+
+
+class Question(_Strict):
+    slot: str
+    kind: str
+    ask: str
+    why: str
+    hint: str
+    options: List[Option] = Field(default_factory=list)  # choice questions
+    buttons: List[str] = Field(default_factory=list)  # years question: example answers
+    none_phrases: List[str] = Field(default_factory=list)  # years question: ways to say "none"
+
+    @validator("slot")
+    def _known_slot(cls, value: str) -> str:
+        if value not in ADVISOR_SLOTS:
+            raise ValueError(f"unknown slot '{value}' (known: {', '.join(ADVISOR_SLOTS)})")
+        return value
+
+    @validator("kind")
+    def _known_kind(cls, value: str) -> str:
+        if value not in ("choice", "years"):
+            raise ValueError("must be 'choice' or 'years'")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _options_fit_kind(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if values["kind"] == "choice" and len(values["options"]) < 2:
+            raise ValueError("a choice question needs at least two options")
+        if values["kind"] == "years" and values["options"]:
+            raise ValueError("a years question takes `buttons` and `none_phrases`, not options")
+        return values
+
+
+class Condition(_Strict):
+    """Answers a rule needs; every key given must hold. A skipped answer satisfies nothing."""
+
+    program: Optional[List[str]] = None
+    military: Optional[List[str]] = None
+    focus: Optional[List[str]] = None
+    min_years: Optional[float] = None
+    above_years: Optional[float] = None
+    max_years: Optional[float] = None
+
+
+class AdvisorRule(_Strict):
+    credential: str
+    when: Condition
+    standing: str
+    reason: str
+    source: str
+
+    @validator("standing")
+    def _known_standing(cls, value: str) -> str:
+        if value not in STANDINGS:
+            raise ValueError(f"unknown standing '{value}' (known: {', '.join(STANDINGS)})")
+        return value
+
+
+class FocusFit(_Strict):
+    credentials: List[str] = Field(min_items=1)
+    when: List[str] = Field(min_items=1)
+    fit: str
+    note: str
+
+    @validator("fit")
+    def _known_fit(cls, value: str) -> str:
+        if value not in ("good", "poor"):
+            raise ValueError("must be 'good' or 'poor'")
+        return value
+
+
+class Step(_Strict):
+    when: Condition
+    text: str
+    top_standing: Optional[List[str]] = None
+
+    @validator("top_standing", each_item=True)
+    def _known_standing(cls, value: str) -> str:
+        if value not in STANDINGS:
+            raise ValueError(f"unknown standing '{value}' (known: {', '.join(STANDINGS)})")
+        return value
+
+
+class Advisor(_Strict):
+    questions: List[Question] = Field(min_items=1)
+    rules: List[AdvisorRule] = Field(min_items=1)
+    focus: List[FocusFit] = Field(default_factory=list)
+    steps: List[Step] = Field(min_items=1)
+
+    def question(self, slot: str) -> Question:
+        return next(q for q in self.questions if q.slot == slot)
+
+
 class Knowledge(_Strict):
     sources: List[Source] = Field(min_items=1)
     organizations: List[Organization] = Field(min_items=1)
@@ -215,6 +342,8 @@ class Knowledge(_Strict):
     paths: List[Path_] = Field(min_items=1)
     topics: Topics
     not_covered: List[Gap] = Field(min_items=1)
+    other_meanings: List[OtherMeaning] = Field(default_factory=list)
+    advisor: Advisor
     vocabulary: Dict[str, Dict[str, List[str]]]
 
     @root_validator(skip_on_failure=True)
@@ -265,6 +394,7 @@ class Knowledge(_Strict):
                 problems.append(
                     f"vocabulary.{label}: field '{label}': {label} names come from the '{label}s' entries, not the vocabulary"
                 )
+        problems.extend(_advisor_problems(values["advisor"], credential_ids, org_ids, source_ids))
         if problems:
             raise ValueError("; ".join(problems))
         return values
@@ -312,6 +442,83 @@ class Knowledge(_Strict):
         return vocab
 
 
+class AdvisingContact(_Strict):
+    office: str
+    contact: str
+    email: str
+    phone: str
+    hours: str
+    booking_url: str
+
+    @validator("email")
+    def _is_email(cls, value: str) -> str:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"'{value}' is not an e-mail address")
+        return value
+
+    @validator("phone")
+    def _is_phone(cls, value: str) -> str:
+        if not re.fullmatch(r"[+()\d][\d ()./-]{6,}", value):
+            raise ValueError(f"'{value}' is not a phone number")
+        return value
+
+    @validator("booking_url")
+    def _url_is_https(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+
+class Site(_Strict):
+    """The school running the assistant: the human advisors students are handed to."""
+
+    school: str
+    advising: AdvisingContact
+
+
+def _advisor_problems(
+    advisor: Advisor, credential_ids: Iterable[str], org_ids: Iterable[str], source_ids: Iterable[str]
+) -> List[str]:
+    """Rules may only use questions, options, credentials and placeholders that exist."""
+    problems: List[str] = []
+    credential_ids, org_ids = set(credential_ids), set(org_ids)
+    asked = [q.slot for q in advisor.questions]
+    for slot in ADVISOR_SLOTS:
+        if asked.count(slot) != 1:
+            problems.append(f"advisor.questions: field 'slot': '{slot}' must be asked exactly once")
+    options = {q.slot: {o.value for o in q.options} for q in advisor.questions}
+
+    def check_condition(where: str, when: Condition) -> None:
+        for slot in ("program", "military", "focus"):
+            for value in getattr(when, slot) or []:
+                if value not in options.get(slot, set()):
+                    problems.append(f"{where}: field 'when.{slot}': unknown answer '{value}'")
+
+    for index, rule in enumerate(advisor.rules):
+        where = f"advisor.rules[{index}] ({rule.credential})"
+        if rule.credential not in credential_ids:
+            problems.append(f"{where}: field 'credential': unknown credential '{rule.credential}'")
+        if rule.source not in source_ids:
+            problems.append(f"{where}: field 'source': unknown source '{rule.source}'")
+        check_condition(where, rule.when)
+    for index, fit in enumerate(advisor.focus):
+        where = f"advisor.focus[{index}]"
+        for cred in fit.credentials:
+            if cred not in credential_ids:
+                problems.append(f"{where}: field 'credentials': unknown credential '{cred}'")
+        for value in fit.when:
+            if value not in options.get("focus", set()):
+                problems.append(f"{where}: field 'when': unknown answer '{value}'")
+    known = org_ids | {"credential", "issuer"}
+    for index, step in enumerate(advisor.steps):
+        where = f"advisor.steps[{index}]"
+        check_condition(where, step.when)
+        for name in re.findall(r"{([^{}]*)}", step.text):
+            if name not in known:
+                problems.append(f"{where}: field 'text': unknown placeholder '{{{name}}}'")
+    return problems
+
+
 def _phrases(items: Iterable[str]) -> List[str]:
     """Lowercase, de-duplicated, in first-seen order (stable generated files)."""
     seen: Dict[str, None] = {}
@@ -326,25 +533,40 @@ def knowledge_path() -> Path:
     return Path(os.environ.get(KNOWLEDGE_FILE_ENV) or DEFAULT_KNOWLEDGE_FILE)
 
 
+def site_path() -> Path:
+    return Path(os.environ.get(SITE_FILE_ENV) or DEFAULT_SITE_FILE)
+
+
 def load_knowledge(path: Optional[Path] = None) -> Knowledge:
     """Read and validate the knowledge file, or raise KnowledgeError naming file, entry and field."""
-    path = Path(path) if path else knowledge_path()
+    return _load(Path(path) if path else knowledge_path(), Knowledge)
+
+
+def load_site(path: Optional[Path] = None) -> Site:
+    """Read and validate the school's settings file, failing the same way as the knowledge file."""
+    return _load(Path(path) if path else site_path(), Site)
+
+
+Model = TypeVar("Model", Knowledge, Site)
+
+
+def _load(path: Path, model: Type[Model]) -> Model:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except OSError as error:
-        raise KnowledgeError(f"{path}: cannot read the knowledge file ({error.strerror})") from error
+        raise KnowledgeError(f"{path}: cannot read the file ({error.strerror})") from error
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise KnowledgeError(f"{path}: expected a mapping of sections at the top level")
     try:
-        return Knowledge.parse_obj(raw)
+        return model.parse_obj(raw)
     except ValidationError as error:
         raise KnowledgeError(_describe(path, raw, error)) from error
 
 
 def _describe(path: Path, raw: Dict[str, Any], error: ValidationError) -> str:
-    lines = [f"{path}: the knowledge file is invalid; the action server will not start."]
+    lines = [f"{path}: the file is invalid; the action server will not start."]
     for problem in error.errors():
         loc: Tuple[Any, ...] = problem["loc"]
         if loc == ("__root__",):

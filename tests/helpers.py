@@ -10,12 +10,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as bot_actions
+from actions import advising
 
 ACTIONS: Dict[str, Action] = {
     cls().name(): cls()
-    for cls in vars(bot_actions).values()
-    if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == bot_actions.__name__
-    and cls not in (bot_actions.TopicAnswer,)
+    for module in (bot_actions, advising)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__
+    and cls not in (bot_actions.TopicAnswer, advising.AskAdvisorQuestion)
 }
 
 
@@ -62,4 +64,6 @@ class Conversation:
                 self.slots[event["name"]] = event["value"]
         text = "\n".join(m.get("text") or "" for m in dispatcher.messages)
         responses = [m["response"] for m in dispatcher.messages if m.get("response")]
-        return text + "".join(f"<{r}>" for r in responses), [b for m in dispatcher.messages for b in m["buttons"]]
+        # The answer's own buttons; a "Was this helpful?" prompt may follow it (tested separately).
+        answer_buttons = dispatcher.messages[0]["buttons"] if dispatcher.messages else []
+        return text + "".join(f"<{r}>" for r in responses), answer_buttons

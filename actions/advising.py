@@ -1,0 +1,274 @@
+"""Actions that advise rather than answer: the advisor form, the hand-off to people, feedback.
+
+The questions, the rules behind the recommendation and the school's contact
+details all come from `knowledge/`; these classes only run the conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import KNOWLEDGE, situation, slot_name, utter
+from actions.advisor import SKIPPED, parse_answer
+from actions.answers import (
+    advising_contact,
+    advisor_intro,
+    advisor_question,
+    advisor_skipped,
+    advisor_why,
+    feedback_thanks,
+    other_meaning,
+    recommendation,
+)
+from actions.constants import (
+    ADVISOR_FORM,
+    ADVISOR_SLOT_PREFIX,
+    ANSWER_INTENTS,
+    CONTROL_INTENTS,
+    ENTITY_FEEDBACK_TOPIC,
+    INTENT_FEEDBACK_POSITIVE,
+    NLU_FALLBACK,
+    REQUESTED_SLOT,
+    SLOT_ADVISOR_RETRIES,
+    SLOT_FEEDBACK,
+    SLOT_RECOMMENDATION,
+    SLOT_TOPIC,
+)
+from actions.knowledge import ADVISOR_SLOTS, KnowledgeError, Question, Site, load_site
+
+logger = logging.getLogger(__name__)
+
+# An answer that cannot be understood is asked again at most this many times.
+MAX_RETRIES = 2
+
+
+def _load_site_or_exit() -> Site:
+    try:
+        return load_site()
+    except KnowledgeError as error:
+        logger.error("%s", error)
+        sys.exit(str(error))
+
+
+SITE = _load_site_or_exit()
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").strip(" .!?").split())
+
+
+def _exact_option(text: str, question: Question) -> bool:
+    """A tapped button or a one-word answer that is exactly one of the options."""
+    said = _normalise(text)
+    phrases = [*question.buttons, *question.none_phrases]
+    for option in question.options:
+        phrases += [option.title, option.value, *option.phrases]
+    return said in {_normalise(p) for p in phrases}
+
+
+class ValidateAdvisorForm(FormValidationAction):
+    """Understands the answer to the question just asked, or steps aside for a digression.
+
+    Returning nothing makes Rasa reject the form for this turn, so the rules for
+    questions, "why?", "stop" and the like answer instead and the form resumes.
+    """
+
+    def name(self) -> Text:
+        return f"validate_{ADVISOR_FORM}"
+
+    async def extract_advisor_program(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict:
+        return self._extract("program", dispatcher, tracker)
+
+    async def extract_advisor_experience(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict:
+        return self._extract("experience", dispatcher, tracker)
+
+    async def extract_advisor_military(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict:
+        return self._extract("military", dispatcher, tracker)
+
+    async def extract_advisor_focus(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict:
+        return self._extract("focus", dispatcher, tracker)
+
+    def _extract(self, question_slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        slot = slot_name(question_slot)
+        if tracker.get_slot(REQUESTED_SLOT) != slot:
+            return {}
+        question = KNOWLEDGE.advisor.question(question_slot)
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or NLU_FALLBACK
+        exact = _exact_option(text, question)
+        if not exact and intent in CONTROL_INTENTS:
+            return {}
+        digression = intent not in ANSWER_INTENTS
+        value = parse_answer(text, question)
+        if value is not None and (exact or not (digression and "?" in text)):
+            return {slot: value, SLOT_ADVISOR_RETRIES: None}
+        if digression:
+            return {}
+        retries = (tracker.get_slot(SLOT_ADVISOR_RETRIES) or {}).get(slot, 0) + 1
+        if retries > MAX_RETRIES:
+            dispatcher.utter_message(text=advisor_skipped())
+            return {slot: SKIPPED, SLOT_ADVISOR_RETRIES: None}
+        return {SLOT_ADVISOR_RETRIES: {slot: retries}}
+
+
+class AskAdvisorQuestion(Action):
+    """Asks one advisor question (action_ask_<slot>); after a misunderstanding, with a hint."""
+
+    question_slot: Text = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{slot_name(self.question_slot)}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        retries = (tracker.get_slot(SLOT_ADVISOR_RETRIES) or {}).get(slot_name(self.question_slot), 0)
+        utter(dispatcher, advisor_question(KNOWLEDGE, self.question_slot, retry=retries > 0))
+        return []
+
+
+class AskProgram(AskAdvisorQuestion):
+    question_slot = "program"
+
+
+class AskExperience(AskAdvisorQuestion):
+    question_slot = "experience"
+
+
+class AskMilitary(AskAdvisorQuestion):
+    question_slot = "military"
+
+
+class AskFocus(AskAdvisorQuestion):
+    question_slot = "focus"
+
+
+class ActionStartAdvisor(Action):
+    """Starts the advisor afresh: earlier answers are cleared so "start over" means it."""
+
+    def name(self) -> Text:
+        return "action_start_advisor"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(text=advisor_intro())
+        return [SlotSet(slot_name(slot), None) for slot in ADVISOR_SLOTS] + [
+            SlotSet(SLOT_ADVISOR_RETRIES, None),
+            SlotSet(SLOT_RECOMMENDATION, None),
+        ]
+
+
+class ActionRecommend(Action):
+    """The personal recommendation and checklist, kept in a slot for later answers and reports."""
+
+    def name(self) -> Text:
+        return "action_recommend"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        fits, checklist, credential_ids = recommendation(KNOWLEDGE, situation(tracker))
+        utter(dispatcher, fits)
+        utter(dispatcher, checklist)
+        return [SlotSet(SLOT_RECOMMENDATION, credential_ids)]
+
+
+class ActionExplainQuestion(Action):
+    """"Why do you ask?": the reason for the question on the table, from the knowledge file."""
+
+    def name(self) -> Text:
+        return "action_explain_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        requested = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == ADVISOR_FORM else None
+        question_slot = requested[len(ADVISOR_SLOT_PREFIX):] if requested else None
+        dispatcher.utter_message(text=advisor_why(KNOWLEDGE, question_slot if question_slot in ADVISOR_SLOTS else None))
+        return []
+
+
+class ActionAdvisorContact(Action):
+    """Hands the student to the school's human advisors (knowledge/site.yml)."""
+
+    def name(self) -> Text:
+        return "action_advisor_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        utter(dispatcher, advising_contact(SITE))
+        return []
+
+
+class ActionRecordFeedback(Action):
+    """Keeps 👍/👎 in the conversation (slot `feedback`) so the insights report can count it."""
+
+    def name(self) -> Text:
+        return "action_record_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        positive = (tracker.latest_message.get("intent") or {}).get("name") == INTENT_FEEDBACK_POSITIVE
+        topic = next(
+            (
+                e.get("value")
+                for e in tracker.latest_message.get("entities", [])
+                if e.get("entity") == ENTITY_FEEDBACK_TOPIC and isinstance(e.get("value"), str)
+            ),
+            None,
+        ) or tracker.get_slot(SLOT_TOPIC)
+        utter(dispatcher, feedback_thanks(positive))
+        return [SlotSet(SLOT_FEEDBACK, {"rating": "positive" if positive else "negative", "topic": topic})]
+
+
+class ActionAnswerOtherMeaning(Action):
+    """"The CMA accounting exam": another CMA; say politely that it is outside what the bot covers."""
+
+    def name(self) -> Text:
+        return "action_answer_other_meaning"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = _normalise(tracker.latest_message.get("text") or "")
+
+        def score(meaning: Any) -> int:
+            said = f" {text} "
+            return sum(f" {cue} " in said for cue in meaning.cues) * 2 + (f" {meaning.acronym.lower()} " in said)
+
+        if not KNOWLEDGE.other_meanings:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        best = max(KNOWLEDGE.other_meanings, key=score)
+        utter(dispatcher, other_meaning(KNOWLEDGE, best))
+        return []
+
+
+class ActionRephrase(Action):
+    """Asks to rephrase; after a second misunderstanding in a row, offers a person instead."""
+
+    def name(self) -> Text:
+        return "action_rephrase"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intents = [
+            (e.get("parse_data") or {}).get("intent", {}).get("name")
+            for e in tracker.events
+            if e.get("event") == "user"
+        ]
+        twice = len(intents) >= 2 and intents[-1] == intents[-2] == NLU_FALLBACK
+        dispatcher.utter_message(response="utter_rephrase_offer_advisor" if twice else "utter_rephrase")
+        return []

@@ -1,0 +1,186 @@
+"""The advisor's reasoning: understanding answers and turning them into a recommendation.
+
+Both work from the `advisor` section of the knowledge file. This module only
+applies those rules (which answers a rule needs, how strong a fit is); what
+fits whom, and why, is data an advising office can edit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from actions.knowledge import STANDINGS, Advisor, Condition, Knowledge, Question
+
+# A skipped question (the student could not answer after being asked three times).
+SKIPPED = "skipped"
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "couple": 2, "half": 0.5,
+}
+_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_AMOUNT = re.compile(
+    rf"\b(?P<n>{_NUMBER})(?:\s+(?:and\s+a\s+half|½))?(?P<plus>\s*\+)?"
+    r"(?:\s+(?:of\s+)?(?:a\s+)?|\s*-?\s*)(?P<unit>years?|yrs?|y|months?|mos?|mths?)\b"
+    r"(?:\s+and\s+a\s+half\b)?"
+)
+_HALF = re.compile(r"\band\s+a\s+half\b|½")
+_RANGE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:-|to|or)\s*\d+(?:\.\d+)?\b")
+MAX_YEARS = 60  # anything more is a year ("since 2019"), not a duration
+_BARE_NUMBER = re.compile(rf"^\D*?\b(?P<n>{_NUMBER})\b(?P<plus>\s*\+)?\D*$")
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w'+.½-]+", " ", text.lower().replace("’", "'")).split())
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<![\w']){re.escape(phrase.lower())}(?![\w'])", text) is not None
+
+
+def _number(word: str) -> float:
+    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+
+
+def parse_years(text: str, question: Question) -> Optional[float]:
+    """Years of experience from "none", "2 years", "about six months", "5+", "a year and a half"."""
+    words = _RANGE.sub(r"\1", _words(text))  # "5-7 years": count what is certain
+    amounts = list(_AMOUNT.finditer(words))
+    if amounts:
+        total = 0.0
+        for match in amounts:
+            value = _number(match.group("n"))
+            if _HALF.search(match.group(0)):
+                value += 0.5
+            total += value / 12 if match.group("unit").startswith("m") else value
+        return round(total, 2) if total <= MAX_YEARS else None
+    if any(_contains(words, phrase) for phrase in question.none_phrases):
+        return 0.0
+    bare = _BARE_NUMBER.match(words)
+    if bare and bare.group("n") not in ("a", "an", "half") and _number(bare.group("n")) <= MAX_YEARS:
+        return _number(bare.group("n"))
+    return None
+
+
+def parse_choice(text: str, question: Question) -> Optional[str]:
+    """The option whose longest phrase (or title) occurs in the text: "not accredited" beats "accredited"."""
+    words = _words(text)
+    best: Tuple[int, Optional[str]] = (0, None)
+    for option in question.options:
+        for phrase in [option.title, option.value, *option.phrases]:
+            phrase = _words(phrase)
+            if phrase and len(phrase) > best[0] and _contains(words, phrase):
+                best = (len(phrase), option.value)
+    return best[1]
+
+
+def parse_answer(text: str, question: Question) -> Optional[str]:
+    """The slot value for an answer, as stored in the conversation (years as a number string)."""
+    if question.kind == "years":
+        years = parse_years(text, question)
+        return None if years is None else f"{years:g}"
+    return parse_choice(text, question)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The student's answers; None = not asked yet, SKIPPED = could not be answered."""
+
+    program: Optional[str] = None
+    experience: Optional[str] = None
+    military: Optional[str] = None
+    focus: Optional[str] = None
+
+    @property
+    def years(self) -> Optional[float]:
+        try:
+            return float(self.experience) if self.experience not in (None, SKIPPED) else None
+        except ValueError:
+            return None
+
+    @property
+    def known(self) -> bool:
+        return any(v not in (None, SKIPPED) for v in (self.program, self.experience, self.military, self.focus))
+
+
+def matches(when: Condition, situation: Situation) -> bool:
+    for slot in ("program", "military", "focus"):
+        allowed = getattr(when, slot)
+        if allowed is not None and getattr(situation, slot) not in allowed:
+            return False
+    years = situation.years
+    bounds = (when.min_years, when.above_years, when.max_years)
+    if any(b is not None for b in bounds) and years is None:
+        return False
+    if when.min_years is not None and years < when.min_years:
+        return False
+    if when.above_years is not None and years <= when.above_years:
+        return False
+    if when.max_years is not None and years >= when.max_years:
+        return False
+    return True
+
+
+@dataclass
+class Fit:
+    """One credential for this student: how ready they are for it and why."""
+
+    credential: str
+    standing: str
+    reasons: List[str] = field(default_factory=list)
+    focus_fit: Optional[str] = None  # "good", "poor" or None
+    focus_note: Optional[str] = None
+
+    def sort_key(self) -> Tuple[int, int]:
+        focus_rank = {"good": 0, None: 1, "poor": 2}[self.focus_fit]
+        return STANDINGS.index(self.standing), focus_rank
+
+
+def assess(advisor: Advisor, situation: Situation, credential_order: Sequence[str]) -> List[Fit]:
+    """Every credential some rule supports, strongest standing first, then best focus fit."""
+    fits: Dict[str, Fit] = {}
+    for rule in advisor.rules:
+        if not matches(rule.when, situation):
+            continue
+        fit = fits.get(rule.credential)
+        if fit is None:
+            fits[rule.credential] = Fit(rule.credential, rule.standing, [rule.reason])
+            continue
+        if STANDINGS.index(rule.standing) < STANDINGS.index(fit.standing):
+            fit.standing = rule.standing
+            fit.reasons.insert(0, rule.reason)
+        elif rule.reason not in fit.reasons:
+            fit.reasons.append(rule.reason)
+    for fit_rule in advisor.focus:
+        if situation.focus not in fit_rule.when:
+            continue
+        for cred in fit_rule.credentials:
+            if cred in fits and fits[cred].focus_fit is None:
+                fits[cred].focus_fit, fits[cred].focus_note = fit_rule.fit, fit_rule.note
+    return sorted(fits.values(), key=lambda f: (f.sort_key(), credential_order.index(f.credential)))
+
+
+def recommended(fits: Sequence[Fit]) -> List[Fit]:
+    """What to recommend: the credentials within reach; if none is, the goals to plan for."""
+    within_reach = [f for f in fits if f.standing != "plan"]
+    return within_reach or list(fits)
+
+
+def next_steps(kb: Knowledge, situation: Situation, top: Optional[Fit]) -> List[str]:
+    """The checklist: every step whose conditions hold, with its placeholders filled in."""
+    values = {org.id: org.url for org in kb.organizations}
+    if top is not None:
+        cred = kb.credential(top.credential)
+        issuer = kb.organization(cred.issuer)
+        values.update(credential=cred.id, issuer=f"the {issuer.name} ({issuer.id}, {issuer.url})")
+    steps = []
+    for step in kb.advisor.steps:
+        needs_top = "{credential}" in step.text or "{issuer}" in step.text
+        standing_ok = step.top_standing is None or (top is not None and top.standing in step.top_standing)
+        if matches(step.when, situation) and standing_ok and (top is not None or not needs_top):
+            steps.append(step.text.format(**values))
+    return steps

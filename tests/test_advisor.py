@@ -1,0 +1,390 @@
+"""The advisor: understanding answers, the recommendation rules, and the form's actions.
+
+The recommendation is checked over a table of life situations against what
+the article says; every reason and step it gives must be traceable to the
+knowledge file, and every number in it to the knowledge file or the student.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.advisor import SKIPPED, Situation, assess, parse_answer, recommended
+from actions.answers import personal_note, recommendation
+from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, DEFAULT_SITE_FILE, KnowledgeError, load_knowledge, load_site
+from tests.helpers import ACTIONS, run_coroutine
+from tests.stack import ROOT
+from tests.test_no_invented_numbers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, _numbers
+
+KNOWLEDGE_TEXT = " ".join(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8").split())
+
+
+# --- understanding answers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("none", 0), ("None yet", 0), ("no experience", 0), ("zero", 0), ("0", 0),
+        ("2 years", 2), ("two years", 2), ("about six months", 0.5), ("6 months", 0.5),
+        ("a year and a half", 1.5), ("eighteen months", 1.5), ("3 years and 6 months", 3.5),
+        ("5+", 5), ("Five or more", 5), ("over 5 years", 5), ("10 yrs", 10), ("about a year", 1),
+        ("5-7 years", 5), ("I've been an MA for 7 years now", 7), ("a couple of years", 2), ("4.5", 4.5),
+    ],
+)
+def test_years_of_experience_are_understood(kb, text, years):
+    assert parse_answer(text, kb.advisor.question("experience")) == f"{years:g}"
+
+
+@pytest.mark.parametrize("text", ["dunno", "a few years", "since 2019", "what?", "lots", ""])
+def test_unclear_years_are_not_guessed(kb, text):
+    assert parse_answer(text, kb.advisor.question("experience")) is None
+
+
+@pytest.mark.parametrize(
+    "slot, text, value",
+    [
+        ("program", "yes", "accredited"), ("program", "Yes, an accredited one", "accredited"),
+        ("program", "it's CAAHEP accredited", "accredited"), ("program", "yes but it's not accredited", "unaccredited"),
+        ("program", "I'm in one now", "in_progress"), ("program", "currently enrolled", "in_progress"),
+        ("program", "not sure", "not_sure"), ("program", "No", "none"), ("program", "nope, not yet", "none"),
+        ("military", "yes", "yes"), ("military", "I was an army medic", "yes"), ("military", "nope", "no"),
+        ("focus", "clinical", "clinical"), ("focus", "I like working with patients", "clinical"),
+        ("focus", "admin stuff", "administrative"), ("focus", "a bit of both", "both"),
+    ],
+)
+def test_choices_are_understood(kb, slot, text, value):
+    assert parse_answer(text, kb.advisor.question(slot)) == value
+
+
+def test_yes_and_no_in_the_knowledge_file_stay_words(kb):
+    """YAML 1.1 would read `yes`/`no` as booleans; the loader must not."""
+    phrases = [p for o in kb.advisor.question("military").options for p in o.phrases]
+    assert "yes" in phrases and "no" in phrases
+
+
+# --- the recommendation -------------------------------------------------------------
+
+# (who, situation, credentials recommended in order, standing of the first, phrases the checklist must have)
+SITUATIONS = [
+    ("new student", Situation("none", "0", "no", "both"), ["CMA"], "plan",
+     ["accredited by CAAHEP", "https://www.caahep.org", "https://www.abhes.org", "Apply for the CMA", "exam", "renewal"]),
+    ("graduate of an accredited program", Situation("accredited", "0", "no", "administrative"), ["CMA", "RMA"], "ready",
+     ["Apply for the CMA", "https://www.aama-ntl.org", "exam", "renewal"]),
+    ("experienced MA, five years", Situation("none", "5", "no", "clinical"), ["RMA", "NCMA", "CCMA"], "ready",
+     ["Apply for the RMA", "https://americanmedtech.org"]),
+    ("military-trained, clinical", Situation("none", "0", "yes", "clinical"), ["NCMA", "CCMA", "RMA"], "ready",
+     ["Apply for the NCMA", "https://www.ncctinc.com"]),
+    ("military-trained, administrative", Situation("none", "0", "yes", "administrative"), ["RMA", "NCMA", "CCMA"], "ready",
+     ["Apply for the RMA"]),
+    ("in-progress student", Situation("in_progress", "0.5", "no", "both"), ["CMA", "RMA", "NCMA", "CCMA"], "after_program",
+     ["Finish your program", "Apply for the CMA"]),
+    ("unsure of accreditation, two years", Situation("not_sure", "2", "no", "clinical"), ["NCMA", "CCMA", "CMA"], "check",
+     ["Check whether your program is accredited", "Apply for the NCMA"]),
+    ("two years, no program", Situation("none", "2", "no", "both"), ["NCMA", "CCMA"], "check",
+     ["Keep working as a medical assistant", "five years"]),
+    ("unaccredited graduate", Situation("unaccredited", "0", "no", "both"), ["RMA"], "check",
+     ["Apply for the RMA", "AMT"]),
+]
+
+
+@pytest.mark.parametrize("who, situation, expected, standing, steps", SITUATIONS, ids=[s[0] for s in SITUATIONS])
+def test_recommendation_for_each_kind_of_person(kb, who, situation, expected, standing, steps):
+    fits = recommended(assess(kb.advisor, situation, kb.credential_ids))
+    assert [f.credential for f in fits] == expected
+    assert fits[0].standing == standing
+    text, checklist, ids = recommendation(kb, situation)
+    assert ids == expected
+    for cred in expected:
+        assert f"**{cred}**" in text.text
+    assert checklist.text.startswith("Your next steps:\n1. ")
+    for phrase in steps:
+        assert phrase in checklist.text or phrase in text.text, f"{who}: {phrase!r} missing"
+
+
+def test_the_article_gap_on_years_is_admitted(kb):
+    text, _, _ = recommendation(kb, Situation("none", "2", "no", "clinical"))
+    assert "doesn't say how many" in text.text and "NCCT" in text.text and "NHA" in text.text
+
+
+def test_nothing_matched_falls_back_to_the_articles_general_steps(kb):
+    text, checklist, ids = recommendation(kb, Situation(SKIPPED, "0", "no", "both"))
+    assert ids == []
+    assert "can't match a credential" in text.text and "skipped" in text.text
+    assert kb.topics.how_to_become.steps[0] in checklist.text
+
+
+def _all_situations(kb):
+    options = {q.slot: [o.value for o in q.options] for q in kb.advisor.questions}
+    for program, years, military, focus in itertools.product(
+        options["program"] + [SKIPPED], ["0", "0.5", "2", "5", "12", SKIPPED],
+        options["military"] + [SKIPPED], options["focus"] + [SKIPPED],
+    ):
+        yield Situation(program, years, military, focus)
+
+
+def test_every_situation_gets_grounded_advice(kb):
+    """All answer combinations: reasons verbatim from the knowledge file, numbers only from it."""
+    reasons = {r.reason for r in kb.advisor.rules} | {f.note for f in kb.advisor.focus}
+    checked = 0
+    for situation in _all_situations(kb):
+        for fit in assess(kb.advisor, situation, kb.credential_ids):
+            assert set(fit.reasons) <= reasons
+        text, checklist, ids = recommendation(kb, situation)
+        for part in (text.text, checklist.text, *[b.title for b in checklist.buttons]):
+            numbers, words = _numbers(part)
+            assert set(numbers) <= KNOWN_NUMBERS, f"{situation}: {set(numbers) - KNOWN_NUMBERS}"
+            assert set(words) <= KNOWN_NUMBER_WORDS, f"{situation}: {set(words) - KNOWN_NUMBER_WORDS}"
+        assert len(text.text.split()) <= 130 and len(checklist.text.split()) <= 100, situation
+        assert 2 <= len(checklist.buttons) <= 4
+        checked += 1
+    assert checked == 6 * 6 * 3 * 4
+
+
+def test_later_answers_are_personal(kb):
+    note = personal_note(kb, Situation("none", "5", "no", "clinical"), "RMA")
+    assert note.startswith("**With your 5 years of experience:** the RMA fits you now") and "five years" in note
+    assert "US military" in personal_note(kb, Situation("none", "0", "yes", "both"), "CCMA")
+    assert personal_note(kb, Situation(), "RMA") is None
+    assert personal_note(kb, Situation("none", "0", "no", "both"), "RMA") is None
+
+
+# --- the knowledge and site files refuse mistakes --------------------------------------
+
+
+def _broken(tmp_path, name, source, change) -> Any:
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda k: k["advisor"]["rules"][0].update(credential="CPA"), "advisor.rules[0] (CPA): field 'credential'"),
+        (lambda k: k["advisor"]["rules"][1]["when"].update(program=["graduated"]), "field 'when.program': unknown answer 'graduated'"),
+        (lambda k: k["advisor"]["rules"][2].update(standing="maybe"), "advisor.rules[2]: field 'standing'"),
+        (lambda k: k["advisor"]["steps"][0].update(text="See {NOPE}"), "advisor.steps[0]: field 'text': unknown placeholder '{NOPE}'"),
+        (lambda k: k["advisor"]["questions"].pop(), "'focus' must be asked exactly once"),
+        (lambda k: k["advisor"]["focus"][0].update(credentials=["XYZ"]), "advisor.focus[0]: field 'credentials'"),
+    ],
+)
+def test_a_broken_advisor_section_is_named(tmp_path, change, where):
+    path = _broken(tmp_path, "cma.yml", DEFAULT_KNOWLEDGE_FILE, change)
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(path)
+    assert str(path) in str(error.value) and where in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda s: s["advising"].update(email="advising at school"), "advising: field 'email'"),
+        (lambda s: s["advising"].update(booking_url="http://insecure.example.edu"), "advising: field 'booking_url'"),
+        (lambda s: s["advising"].pop("phone"), "advising: field 'phone'"),
+        (lambda s: s.update(extra="x"), "top level: field 'extra'"),
+    ],
+)
+def test_a_broken_site_file_is_named(tmp_path, change, where):
+    path = _broken(tmp_path, "site.yml", DEFAULT_SITE_FILE, change)
+    with pytest.raises(KnowledgeError) as error:
+        load_site(path)
+    assert str(path) in str(error.value) and where in str(error.value)
+
+
+def test_the_shipped_school_is_clearly_fictional():
+    site = load_site()
+    assert site.advising.email.endswith(".example.edu") and "example.edu" in site.advising.booking_url
+    assert "555" in site.advising.phone and "FICTIONAL" in DEFAULT_SITE_FILE.read_text()
+
+
+# --- the form's actions through rasa-sdk ------------------------------------------------
+
+
+def form_tracker(text: str, intent: str, requested: Optional[str], slots: Optional[Dict[str, Any]] = None,
+                 entities: Optional[List[dict]] = None) -> Tracker:
+    return Tracker(
+        sender_id="advisor-test",
+        slots={"requested_slot": requested, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "advisor_form"} if requested else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action: str, tracker: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def extract(text: str, intent: str, requested: str, slots: Optional[Dict[str, Any]] = None):
+    validator = ACTIONS["validate_advisor_form"]
+    tracker = form_tracker(text, intent, requested, slots)
+    dispatcher = CollectingDispatcher()
+    method = getattr(validator, f"extract_{requested}")
+    return run_coroutine(method(dispatcher, tracker, {})), dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    "text, intent, requested, value",
+    [
+        ("about six months", "nlu_fallback", "advisor_experience", "0.5"),
+        ("2 years", "inform", "advisor_experience", "2"),
+        ("None yet", "deny", "advisor_experience", "0"),
+        ("No", "deny", "advisor_military", "no"),
+        ("Not sure if it's accredited", "ask_programs", "advisor_program", "not_sure"),
+        ("clinical", "ask_duties", "advisor_focus", "clinical"),
+        ("never", "stop", "advisor_military", "no"),  # a whole answer wins over the intent
+    ],
+)
+def test_the_form_takes_answers(text, intent, requested, value):
+    slots, _ = extract(text, intent, requested)
+    assert slots[requested] == value
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("how much do they earn?", "ask_pay"),
+        ("why do you ask?", "ask_why"),
+        ("never mind", "stop"),
+        ("can I talk to a person", "talk_to_human"),
+        ("what does accredited mean?", "ask_programs"),
+    ],
+)
+def test_the_form_steps_aside_for_digressions(text, intent):
+    slots, _ = extract(text, intent, "advisor_program")
+    assert slots == {}  # Rasa then rejects the form for this turn and the digression rules answer
+
+
+def test_only_the_requested_question_is_filled():
+    slots, _ = extract("5 years", "inform", "advisor_experience")
+    assert slots["advisor_experience"] == "5"
+    other, _ = extract("5 years", "inform", "advisor_program")
+    assert "advisor_experience" not in other
+
+
+def test_unclear_answers_are_asked_again_twice_then_skipped():
+    slots, _ = extract("banana", "nlu_fallback", "advisor_experience")
+    assert slots == {"advisor_retries": {"advisor_experience": 1}}
+    slots, _ = extract("banana", "nlu_fallback", "advisor_experience", {"advisor_retries": slots["advisor_retries"]})
+    assert slots == {"advisor_retries": {"advisor_experience": 2}}
+    slots, messages = extract("banana", "nlu_fallback", "advisor_experience", {"advisor_retries": slots["advisor_retries"]})
+    assert slots == {"advisor_experience": SKIPPED, "advisor_retries": None}
+    assert "leave that one out" in messages[0]["text"]
+
+
+def test_a_repeated_question_says_what_kind_of_answer_works():
+    messages, _ = run("action_ask_advisor_experience", form_tracker("", "inform", "advisor_experience"))
+    assert messages[0]["text"].startswith("How many years") and len(messages[0]["buttons"]) == 3
+    messages, _ = run("action_ask_advisor_experience", form_tracker(
+        "", "inform", "advisor_experience", {"advisor_retries": {"advisor_experience": 1}}))
+    assert messages[0]["text"].startswith("Sorry, I didn't catch that. A number is enough")
+
+
+def test_why_explains_the_question_on_the_table(kb):
+    messages, _ = run("action_explain_question", form_tracker("why?", "ask_why", "advisor_military"))
+    assert kb.advisor.question("military").why in messages[0]["text"]
+
+
+def test_recommend_keeps_the_result_for_later_answers_and_reports():
+    slots = {"advisor_program": "none", "advisor_experience": "7", "advisor_military": "no", "advisor_focus": "clinical"}
+    messages, events = run("action_recommend", form_tracker("clinical", "inform", None, slots))
+    assert events == {"recommendation": ["RMA", "NCMA", "CCMA"]}
+    assert "**RMA**" in messages[0]["text"] and messages[1]["text"].startswith("Your next steps:")
+    assert {b["payload"] for b in messages[1]["buttons"]} >= {"/talk_to_human", "/start_advisor"}
+
+
+def test_start_clears_earlier_answers():
+    messages, events = run("action_start_advisor", form_tracker("start over", "start_advisor", None))
+    assert events["advisor_program"] is None and events["recommendation"] is None
+    assert "stop" in messages[0]["text"]
+
+
+def test_a_credential_asked_about_after_the_form_is_personal():
+    slots = {"advisor_program": "none", "advisor_experience": "5", "advisor_military": "no", "advisor_focus": "both"}
+    tracker = form_tracker("tell me about the RMA", "ask_credential_details", None, slots,
+                           [{"entity": "credential", "value": "RMA"}])
+    messages, _ = run("action_answer_credential", tracker)
+    assert "With your 5 years of experience" in messages[0]["text"]
+
+
+# --- people, feedback, other meanings ----------------------------------------------------
+
+
+def test_talk_to_a_person_gives_the_schools_contact():
+    site = load_site()
+    messages, _ = run("action_advisor_contact", form_tracker("human please", "talk_to_human", None))
+    text = messages[0]["text"]
+    for value in (site.school, site.advising.email, site.advising.phone, site.advising.hours, site.advising.booking_url):
+        assert value in text
+
+
+def test_feedback_is_asked_once_per_topic_and_recorded():
+    messages, events = run("action_answer_pay", form_tracker("what do they earn", "ask_pay", None))
+    assert messages[-1]["text"] == "Was this helpful?"
+    assert [b["payload"] for b in messages[-1]["buttons"]] == [
+        '/feedback_positive{"feedback_topic":"pay"}', '/feedback_negative{"feedback_topic":"pay"}']
+    assert events["feedback_asked"] == ["pay"]
+    again, events = run("action_answer_pay", form_tracker("and per hour", "ask_pay", None, {"feedback_asked": ["pay"]}))
+    assert all(m.get("text") != "Was this helpful?" for m in again) and "feedback_asked" not in events
+
+    tracker = form_tracker('/feedback_negative{"feedback_topic":"pay"}', "feedback_negative", None,
+                           {"topic": "duties"}, [{"entity": "feedback_topic", "value": "pay"}])
+    messages, events = run("action_record_feedback", tracker)
+    assert events == {"feedback": {"rating": "negative", "topic": "pay"}}
+    assert "/talk_to_human" in [b["payload"] for b in messages[0]["buttons"]]
+    messages, events = run("action_record_feedback", form_tracker("that helped", "feedback_positive", None, {"topic": "duties"}))
+    assert events == {"feedback": {"rating": "positive", "topic": "duties"}}
+
+
+def test_no_feedback_question_in_the_middle_of_the_form():
+    messages, events = run("action_answer_pay", form_tracker("what do they earn?", "ask_pay", "advisor_focus"))
+    assert all(m.get("text") != "Was this helpful?" for m in messages)
+
+
+@pytest.mark.parametrize(
+    "text, meaning",
+    [
+        ("how hard is the CMA accounting exam", "Certified Management Accountant"),
+        ("CMA vs CPA for a finance career", "Certified Management Accountant"),
+        ("NCMA contract management certification", "National Contract Management Association"),
+    ],
+)
+def test_other_meanings_of_the_acronyms(text, meaning):
+    messages, _ = run("action_answer_other_meaning", form_tracker(text, "ask_other_meaning", None))
+    assert meaning in messages[0]["text"] and "only cover careers in medical assisting" in messages[0]["text"]
+
+
+def test_a_second_misunderstanding_in_a_row_offers_a_person():
+    def tracker(intents):
+        events = [{"event": "user", "parse_data": {"intent": {"name": i}}} for i in intents]
+        return Tracker("t", {}, {"intent": {"name": intents[-1]}}, events, False, None, {}, "action_listen")
+
+    messages, _ = run("action_rephrase", tracker(["ask_pay", "nlu_fallback"]))
+    assert messages[0]["response"] == "utter_rephrase"
+    messages, _ = run("action_rephrase", tracker(["nlu_fallback", "nlu_fallback"]))
+    assert messages[0]["response"] == "utter_rephrase_offer_advisor"
+
+
+def test_every_digression_has_a_rule_that_resumes_the_form():
+    """The form steps aside for every intent but the answer ones; each needs a rule, or the student is stuck."""
+    from actions.constants import ANSWER_INTENTS
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    rules = yaml.safe_load((ROOT / "data" / "rules" / "advisor.yml").read_text())["rules"]
+    handled = {r["steps"][0]["intent"] for r in rules if r.get("condition") and "intent" in r["steps"][0]}
+    assert set(domain["intents"]) - set(ANSWER_INTENTS) == handled
