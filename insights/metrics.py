@@ -21,6 +21,8 @@ from insights.store import Conversation
 # the dialogue policies give when unsure what to do next.
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
 FALLBACK_ACTIONS = frozenset({"utter_rephrase", "action_rephrase", "action_default_fallback"})
+# "Please rephrase" said by a custom action (e.g. a follow-up with nothing to follow).
+FALLBACK_RESPONSES = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor"})
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).
 OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
@@ -131,6 +133,8 @@ def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
                                          _guess(event), _is_click(event), intent in FALLBACK_INTENTS)))
         elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
             found[-1][1].fell_back = True  # understood an intent, but not what to do with it
+        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in FALLBACK_RESPONSES and found:
+            found[-1][1].fell_back = True
     return found
 
 

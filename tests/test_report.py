@@ -64,14 +64,15 @@ class Script:
         return self
 
     def say(self, text: str, intent: str, guess: Optional[str] = None, *then: Event, reply: str = "ok",
-            action: Optional[str] = None) -> "Script":
+            action: Optional[str] = None, response: Optional[str] = None) -> "Script":
         self.time += 30
         ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
         self.events.append(UserUttered(text, {"name": intent, "confidence": 0.3},
                                        parse_data={"intent_ranking": ranking}, timestamp=self.time))
         action = action or ("utter_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
+        bot = BotUttered(reply, metadata={"utter_action": response} if response else {}, timestamp=self.time)
         self.events += [ActionExecuted(action, timestamp=self.time), *[self._at(e) for e in then],
-                        BotUttered(reply, timestamp=self.time), ActionExecuted("action_listen", timestamp=self.time)]
+                        bot, ActionExecuted("action_listen", timestamp=self.time)]
         return self
 
     def _at(self, event: Event) -> Event:
@@ -99,7 +100,9 @@ def conversations() -> List[Script]:
              .say("/feedback_positive", "feedback_positive", None, feedback("positive", "cost"),
                   action="action_record_feedback")
              .say("are you about certified management accountants", "ask_other_meaning", action="utter_other_meaning")
-             .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope"))
+             .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope")
+             # A follow-up with nothing to follow: the action itself asks to rephrase.
+             .say("and what about it", "inform", action="action_follow_up", response="utter_rephrase"))
     charlie = (Script(SENDER_IDS[2]).session(at(4, 15))
                .say("email me at jane.doe@school.edu or 555-123-4567", "nlu_fallback", "ask_organization")
                .say("can I talk to an advisor", "ask_advisor", action="action_advisor_contact")
@@ -151,15 +154,15 @@ def test_sessions_are_conversations(sqlite_url: str) -> None:
 def test_totals_and_days(numbers: Dict[str, Any]) -> None:
     assert numbers["totals"] == {
         "conversations": 5,
-        "messages": 20,
-        "typed_messages": 14,
+        "messages": 21,
+        "typed_messages": 15,
         "button_clicks": 6,
-        "median_messages_per_conversation": 5,  # lengths 3, 1, 6, 5, 5
-        "median_minutes_per_conversation": 2.0,  # 1, 0, 2.5, 2, 2
+        "median_messages_per_conversation": 5,  # lengths 3, 1, 7, 6, 5
+        "median_minutes_per_conversation": 2.0,  # 1, 0, 3, 2.5, 2
     }
     per_day = {d["date"]: (d["conversations"], d["messages"]) for d in numbers["per_day"]}
     assert len(per_day) == 7 and per_day["2026-11-02"] == (0, 0)
-    assert per_day["2026-11-03"] == (2, 9)
+    assert per_day["2026-11-03"] == (2, 10)
     assert per_day["2026-11-04"] == (1, 5)
     assert per_day["2026-11-05"] == (1, 1)
     # delta starts 23:50 on the 8th (the last day): all its messages count, at 23:50:30 ... 23:52:30.
@@ -170,14 +173,16 @@ def test_topics_fallbacks_and_out_of_scope(numbers: Dict[str, Any]) -> None:
     topics = {t["intent"]: t["messages"] for t in numbers["topics"]}
     assert topics["ask_cost"] == 2 and topics["greet"] == 2 and topics["ask_pay"] == 1
     assert "nlu_fallback" not in topics and "feedback_negative" not in topics
-    assert numbers["topics"][0]["intent"] in ("ask_cost", "greet", "start_advisor_form")
+    assert numbers["topics"][0] == {"intent": "inform", "label": 'Follow-up (e.g. "and per hour?")', "messages": 3,
+                                    "small_talk": False}
     assert next(t for t in numbers["topics"] if t["intent"] == "greet")["small_talk"] is True
 
     fallback = numbers["fallback"]
-    assert fallback["messages"] == 4  # three NLU fallbacks, one core fallback
-    assert fallback["rate"] == round(4 / 14, 4)
+    assert fallback["messages"] == 5  # three NLU fallbacks, one by the policies, one by an action
+    assert fallback["rate"] == round(5 / 15, 4)
     assert fallback["texts"][0] == {"text": "what does the exam cost", "count": 2}
     assert {"text": "email me at jane.doe@school.edu or 555-123-4567", "count": 1} in fallback["texts"]
+    assert {"text": "and what about it", "count": 1} in fallback["texts"]
     assert "exam fee?" not in json.dumps(numbers)  # before the period
 
     assert numbers["out_of_scope"]["messages"] == 2
@@ -266,7 +271,7 @@ def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
     result = run_module("insights.report", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
                         "--redact", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "2 Nov 2026 to 8 Nov 2026: 5 conversation(s), 20 message(s), 4 not understood, 2 rated 👎" in result.stdout
+    assert "2 Nov 2026 to 8 Nov 2026: 5 conversation(s), 21 message(s), 5 not understood, 2 rated 👎" in result.stdout
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["redacted"] is True and written["period"] == {
         "since": "2026-11-02", "until": "2026-11-08", "timezone": "UTC"}
