@@ -1,0 +1,1 @@
+"""Benchmark and evaluation code behind `make bench` and `make compare-pipelines` (see README)."""

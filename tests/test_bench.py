@@ -1,0 +1,154 @@
+"""The benchmark and evaluation code (bench/, scripts/summarize_eval.py) and the held-out NLU file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench import entities, load, messages, stats
+from bench.servers import Project, edit_one_nlu_line, rss_mb, serving
+from scripts import summarize_eval
+from tests.stack import MODEL, ROOT
+
+HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+
+
+def _normalised(text: str) -> str:
+    """What makes two examples "the same" for the overlap check: case, spacing and end punctuation ignored."""
+    return re.sub(r"\s+", " ", text.lower()).strip().rstrip("?!. ")
+
+
+# --- the held-out file ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def holdout():
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return load_data(str(HOLDOUT))  # Rasa's own reader: the file is valid for `rasa test nlu`
+
+
+def test_holdout_is_big_enough_and_covers_every_intent_it_names(holdout):
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    counts = holdout.number_of_examples_per_intent
+    assert len(holdout.intent_examples) >= 150
+    assert set(counts) <= set(domain["intents"]), set(counts) - set(domain["intents"])
+    assert min(counts.values()) >= 5, counts
+    assert {e["entity"] for m in holdout.intent_examples for e in m.get("entities") or []} <= set(domain["entities"])
+
+
+def test_holdout_never_repeats_a_training_example(holdout):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    training = {_normalised(m.get("text")) for m in load_data(str(ROOT / "data" / "nlu")).intent_examples}
+    repeated = [m.get("text") for m in holdout.intent_examples if _normalised(m.get("text")) in training]
+    assert not repeated
+    texts = [_normalised(m.get("text")) for m in holdout.intent_examples]
+    assert len(texts) == len(set(texts)), "an example appears twice in the held-out file"
+
+
+# --- numbers and tables ---------------------------------------------------------
+
+
+def test_percentiles_match_numpy():
+    import numpy
+
+    values = [0.012, 0.009, 0.031, 0.007, 0.015, 0.011, 0.2, 0.013]
+    for pct in (50, 95, 99):
+        assert stats.percentile(values, pct) == pytest.approx(numpy.percentile(values, pct))
+    summary = stats.latency_summary(values)
+    assert summary["count"] == 8 and summary["p50_ms"] == pytest.approx(1000 * numpy.median(values), abs=0.01)
+
+
+def test_comparison_checks_the_issue_targets():
+    ours = {"train": {"full_s": 20.0}, "startup_s": 10.0, "rss_mb": {"rasa": 700.0},
+            "latency": {"p50_ms": 10.0, "p95_ms": 30.0},
+            "load": {"20": {"messages_per_s": 120.0, "errors": 0}, "50": {"messages_per_s": 90.0, "errors": 2}}}
+    baseline = {"train": {"full_s": 60.0}, "startup_s": 26.0, "rss_mb": {"rasa": 1000.0},
+                "latency": {"p50_ms": 26.0, "p95_ms": 37.0},
+                "load": {"20": {"messages_per_s": 30.0, "errors": 0}, "50": {"messages_per_s": 30.0, "errors": 0}}}
+    rows = {row["measure"]: row for row in stats.comparison(ours, baseline)}
+    assert rows["full training"]["ratio"] == pytest.approx(0.333, abs=1e-3)
+    assert rows["full training"]["target"].startswith("met")
+    assert rows["Rasa server RSS after warm-up"]["target"].startswith("MISSED: 0.70×")
+    assert rows["latency p95, 1 user"]["target"].startswith("MISSED")
+    assert rows["throughput, 20 users"]["target"].startswith("met")
+    assert rows["action server RSS after warm-up"]["ours"] is None
+    table = stats.render(stats.comparison(ours, baseline))
+    assert all(row.label in table for row in stats.ROWS)
+
+
+def test_entity_report_scores_exact_spans():
+    expected = [{("credential", 0, 3)}, {("location", 10, 15)}, set()]
+    predicted = [{("credential", 0, 3)}, {("location", 10, 14)}, {("pay_period", 2, 8)}]
+    report = entities.report(zip(expected, predicted))
+    assert report["credential"]["f1-score"] == 1.0
+    assert report["location"]["recall"] == 0.0 and report["location"]["false_positives"] == 1
+    assert report["pay_period"]["support"] == 0 and report["pay_period"]["false_positives"] == 1
+    assert report["weighted avg"]["f1-score"] == pytest.approx(0.5)
+
+
+def test_retrain_edit_changes_exactly_one_line(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    nlu = data / "nlu.yml"
+    nlu.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n')
+    edit_one_nlu_line(data)
+    parsed = yaml.safe_load(nlu.read_text())
+    assert parsed["nlu"][0]["examples"].splitlines() == ["- hi please", "- hi", "- hello"]
+
+
+def test_summary_reports_every_part_and_the_floor(tmp_path):
+    def intent_report(f1: float) -> dict:
+        return {"ask_pay": {"precision": f1, "recall": f1, "f1-score": f1, "support": 10,
+                            "confused_with": {"ask_pay_factors": 2}},
+                "greet": {"precision": 1.0, "recall": 1.0, "f1-score": 1.0, "support": 5, "confused_with": {}},
+                "accuracy": f1, "weighted avg": {"precision": f1, "recall": f1, "f1-score": f1, "support": 15}}
+
+    cv, holdout, stories = tmp_path / "cv", tmp_path / "holdout", tmp_path / "stories"
+    for folder, f1 in ((cv, 0.96), (holdout, 0.90)):
+        folder.mkdir()
+        (folder / "intent_report.json").write_text(json.dumps(intent_report(f1)))
+        (folder / "intent_confusion_matrix.png").write_bytes(b"")
+    stories.mkdir()
+    (stories / "story_report.json").write_text(json.dumps(
+        {"accuracy": 1.0, "conversation_accuracy": {"accuracy": 1.0, "correct": 3, "with_warnings": 0, "total": 3}}))
+    entity_file = tmp_path / "entities.json"
+    entity_file.write_text(json.dumps({"tests/nlu_holdout.yml": {
+        "report": entities.report([({("credential", 0, 3)}, {("credential", 0, 3)})]), "examples": 1, "mistakes": []}}))
+    out = tmp_path / "results" / "summary.md"
+    text, ok = summarize_eval.build(cv, holdout, stories, entity_file, out)
+    assert not ok  # held-out 0.90 < 0.93
+    assert "| held-out file (15 examples), weighted intent F1 | 0.900 | ≥ 0.93 | **missed** (by -0.030) |" in text
+    assert "ask_pay → ask_pay_factors: 2" in text and "3/3 (100.0%)" in text
+    assert "entity F1 on tests/nlu_holdout.yml" in text
+    assert "(../cv/intent_confusion_matrix.png)" in text
+
+
+# --- a very short real run --------------------------------------------------------
+
+
+@pytest.mark.stack
+def test_short_real_run_of_our_bot(tmp_path):
+    """The measuring code against the real stack, a few seconds of each measurement."""
+    if not MODEL.exists():
+        pytest.skip("needs `make train`")
+    project = Project("cma", ROOT, ROOT / "data", ROOT / "config.yml", ROOT / "domain.yml", actions=True,
+                      tracker_store="memory")
+    with serving(project, MODEL, tmp_path, "hi") as (server, startups):
+        load.warm_up(server.url, messages.OURS, rounds=1)
+        latency = load.single_user(server.url, messages.OURS, 12)
+        under_load = load.load(server.url, messages.OURS, users=4, seconds=3)
+        memory = rss_mb(server.process.pid)
+    assert startups[0] > 0 and 100 < memory < 4000
+    assert latency["count"] == 12 and latency["errors"] == 0 and latency["empty_replies"] == 0
+    assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"]
+    assert under_load["errors"] == 0 and under_load["messages"] > 0 and under_load["messages_per_s"] > 0
+    result = {"startup_s": startups[0], "rss_mb": {"rasa": memory}, "latency": latency, "load": {"4": under_load}}
+    rows = {row["measure"]: row for row in stats.comparison(result, result)}
+    assert rows["latency p50, 1 user"]["ours"] == latency["p50_ms"] and rows["latency p50, 1 user"]["ratio"] == 1.0
+    assert "MISSED" in rows["start-up to first reply"]["target"]  # 1.0x the "baseline" is above 0.5x
