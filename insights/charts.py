@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date, timedelta
 from typing import Any, Dict, List
 
 import matplotlib
@@ -11,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.dates import AutoDateLocator, DateFormatter  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 BLUE = "#0b5cad"  # the widget's demo brand colour
@@ -29,13 +31,16 @@ def _data_uri(figure: plt.Figure) -> str:
 def per_day(days: List[Dict[str, Any]]) -> str:
     """Conversations and messages per day, two lines on one time axis."""
     figure, axes = plt.subplots(figsize=(8, 3))
-    labels = [d["date"][5:] for d in days]  # MM-DD
+    labels = [date.fromisoformat(d["date"]) for d in days]
     axes.plot(labels, [d["messages"] for d in days], color=BLUE, marker="o", markersize=3, label="Messages")
     axes.plot(labels, [d["conversations"] for d in days], color=ORANGE, marker="s", markersize=3,
               linestyle="--", label="Conversations")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0)
-    axes.xaxis.set_major_locator(MaxNLocator(12))
+    locator = AutoDateLocator(minticks=2, maxticks=10)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(DateFormatter("%b %d"))
+    axes.set_xlim(labels[0] - timedelta(hours=12), labels[-1] + timedelta(hours=12))
     axes.legend(frameon=False, loc="upper left")
     axes.grid(axis="y", alpha=0.3)
     return _data_uri(figure)

@@ -250,7 +250,7 @@ def summary(found: Collected) -> Dict[str, Any]:
             for day in period.days()
         ],
         "topics": [
-            {"intent": intent, "label": label(intent), "messages": count, "small_talk": intent in SMALL_TALK_INTENTS}
+            {"intent": intent, "label": label(intent), "messages": count, "kind": _kind(intent)}
             for intent, count in sorted(intents.items(), key=lambda item: (-item[1], item[0]))
             if intent not in FALLBACK_INTENTS | FEEDBACK_INTENTS
         ],
@@ -288,6 +288,13 @@ def summary(found: Collected) -> Dict[str, Any]:
         },
         "fix_first": fix_first(found.fallbacks, found.down_questions, clean),
     }
+
+
+def _kind(intent: str) -> str:
+    """"question" (the topics chart), "small_talk" or "out_of_scope" (each shown on its own)."""
+    if intent in SMALL_TALK_INTENTS:
+        return "small_talk"
+    return "out_of_scope" if intent in OUT_OF_SCOPE_INTENTS else "question"
 
 
 def fix_first(fallbacks: Sequence[Message], down_questions: Sequence[Message],

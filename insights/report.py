@@ -58,7 +58,7 @@ def period_text(period: metrics.Period) -> str:
 def render_html(report: Dict[str, Any], period: metrics.Period, redacted: bool) -> str:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
-    questions = [row for row in report["topics"] if not row["small_talk"]]
+    questions = [row for row in report["topics"] if row["kind"] == "question"]
     return environment.get_template("report.html").render(
         report=report,
         redacted=redacted,

@@ -174,8 +174,10 @@ def test_topics_fallbacks_and_out_of_scope(numbers: Dict[str, Any]) -> None:
     assert topics["ask_cost"] == 2 and topics["greet"] == 2 and topics["ask_pay"] == 1
     assert "nlu_fallback" not in topics and "feedback_negative" not in topics
     assert numbers["topics"][0] == {"intent": "inform", "label": 'Follow-up (e.g. "and per hour?")', "messages": 3,
-                                    "small_talk": False}
-    assert next(t for t in numbers["topics"] if t["intent"] == "greet")["small_talk"] is True
+                                    "kind": "question"}
+    kinds = {t["intent"]: t["kind"] for t in numbers["topics"]}
+    assert (kinds["greet"], kinds["out_of_scope"], kinds["ask_other_meaning"], kinds["ask_pay"]) == (
+        "small_talk", "out_of_scope", "out_of_scope", "question")
 
     fallback = numbers["fallback"]
     assert fallback["messages"] == 5  # three NLU fallbacks, one by the policies, one by an action
