@@ -323,11 +323,17 @@ def fix_first(fallbacks: Sequence[Message], down_questions: Sequence[Message],
 
 
 def _last_bot_text(events: Sequence[Dict[str, Any]], clean: Callable[[str], str]) -> Optional[str]:
+    """The answer being rated: the last bot message, passing over the "Was this helpful?" prompt."""
     for event in reversed(events):
-        if event.get("event") == "bot" and event.get("text"):
+        if event.get("event") == "bot" and event.get("text") and not _asks_for_feedback(event):
             text = clean(event["text"])
             return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
     return None
+
+
+def _asks_for_feedback(event: Dict[str, Any]) -> bool:
+    buttons = (event.get("data") or {}).get("buttons") or []
+    return any(str(b.get("payload", "")).lstrip("/").split("{")[0] in FEEDBACK_INTENTS for b in buttons)
 
 
 def _counted(messages: Sequence[Message], clean: Callable[[str], str]) -> List[Dict[str, Any]]:

@@ -64,15 +64,19 @@ class Script:
         return self
 
     def say(self, text: str, intent: str, guess: Optional[str] = None, *then: Event, reply: str = "ok",
-            action: Optional[str] = None, response: Optional[str] = None) -> "Script":
+            action: Optional[str] = None, response: Optional[str] = None, ask_feedback: bool = False) -> "Script":
         self.time += 30
         ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
         self.events.append(UserUttered(text, {"name": intent, "confidence": 0.3},
                                        parse_data={"intent_ranking": ranking}, timestamp=self.time))
         action = action or ("utter_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
         bot = BotUttered(reply, metadata={"utter_action": response} if response else {}, timestamp=self.time)
-        self.events += [ActionExecuted(action, timestamp=self.time), *[self._at(e) for e in then],
-                        bot, ActionExecuted("action_listen", timestamp=self.time)]
+        self.events += [ActionExecuted(action, timestamp=self.time), *[self._at(e) for e in then], bot]
+        if ask_feedback:  # as actions/actions.py does under a topic's first answer
+            buttons = [{"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
+                       {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'}]
+            self.events.append(BotUttered("Was this helpful?", data={"buttons": buttons}, timestamp=self.time))
+        self.events.append(ActionExecuted("action_listen", timestamp=self.time))
         return self
 
     def _at(self, event: Event) -> Event:
@@ -87,7 +91,8 @@ def feedback(rating: str, topic: str) -> SlotSet:
 def conversations() -> List[Script]:
     alpha = (Script(SENDER_IDS[0]).session(at(3, 10))
              .say("/greet", "greet", action="utter_greet")
-             .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER)
+             .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER,
+                  ask_feedback=True)
              .say("/feedback_negative", "feedback_negative", None, feedback("negative", "pay"),
                   action="action_record_feedback")
              # Two hours later: a second session of the same sender.
