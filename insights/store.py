@@ -39,10 +39,10 @@ class Conversation:
 
 
 def read_conversations(url: str, start: float, end: float) -> List[Conversation]:
-    """Every session of every sender with an event in [start, end) (Unix times), with all its events.
+    """All sessions, with all their events, of the senders with an event in [start, end) (Unix times).
 
-    Whole sessions are read so that context (the question before a 👎) is there
-    even when it was asked before `start`; the caller counts by timestamp.
+    Whole conversations are read so that context (the question before a 👎) is
+    there even when it was asked before `start`; the caller counts by timestamp.
     """
     parsed = sa.engine.make_url(url)
     shown = parsed.render_as_string(hide_password=True)

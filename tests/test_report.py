@@ -27,7 +27,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from insights import metrics, report, triage
+from insights import metrics, report
 from insights.grouping import group_messages
 from insights.privacy import redact
 from insights.store import read_conversations
