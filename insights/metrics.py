@@ -20,7 +20,7 @@ from insights.store import Conversation
 # Low-confidence understanding: the FallbackClassifier's intent, and the replies
 # the dialogue policies give when unsure what to do next.
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset({"utter_rephrase", "action_rephrase", "action_default_fallback"})
+FALLBACK_ACTIONS = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor", "action_default_fallback"})
 # "Please rephrase" said by a custom action (e.g. a follow-up with nothing to follow).
 FALLBACK_RESPONSES = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor"})
 # Questions the assistant recognises as outside its subject, including another "CMA"
@@ -212,15 +212,18 @@ def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple
     found.ratings[topic][rating] += 1
     if rating != "negative":
         return
-    before = [m for i, m in messages if i < index and m.intent not in FEEDBACK_INTENTS]
+    earlier = [(i, m) for i, m in messages if i < index]
+    before = [m for _, m in earlier if m.intent not in FEEDBACK_INTENTS]
     if before:
         found.down_questions.append(before[-1])
+    # The rated answer came before the 👎 click (the action's own "thanks" comes after it).
+    clicked = earlier[-1][0] if earlier else index
     found.thumbs_down.append({
         "topic": topic,
         "topic_label": label(topic),
         "date": found.period.day(float(event["timestamp"])).isoformat(),
         "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
-        "bot_answer": _last_bot_text(conversation.events[:index], found.clean),
+        "bot_answer": _last_bot_text(conversation.events[:clicked], found.clean),
     })
 
 

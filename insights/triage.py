@@ -46,9 +46,9 @@ def triage_groups(found: metrics.Collected) -> List[TriageGroup]:
     texts: List[str] = []
     for message, reason in [(m, metrics.NOT_UNDERSTOOD) for m in found.fallbacks] + \
                            [(m, metrics.THUMBS_DOWN) for m in found.down_questions]:
-        if message.click:
-            continue
         text = " ".join(redact(message.text).split())  # one line: each example is one YAML list item
+        if message.click or len(text) > metrics.TEXT_LIMIT:
+            continue  # a button is not a phrasing; a pasted essay is no training example
         key = normalise(text)
         texts.append(text)
         reasons[key][reason] += 1

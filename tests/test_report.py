@@ -71,12 +71,13 @@ class Script:
                                        parse_data={"intent_ranking": ranking}, timestamp=self.time))
         action = action or ("utter_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
         bot = BotUttered(reply, metadata={"utter_action": response} if response else {}, timestamp=self.time)
-        self.events += [ActionExecuted(action, timestamp=self.time), *[self._at(e) for e in then], bot]
+        # As Rasa logs a custom action: its messages first, then the events it returned.
+        self.events += [ActionExecuted(action, timestamp=self.time), bot]
         if ask_feedback:  # as actions/actions.py does under a topic's first answer
             buttons = [{"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
                        {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'}]
             self.events.append(BotUttered("Was this helpful?", data={"buttons": buttons}, timestamp=self.time))
-        self.events.append(ActionExecuted("action_listen", timestamp=self.time))
+        self.events += [*[self._at(e) for e in then], ActionExecuted("action_listen", timestamp=self.time)]
         return self
 
     def _at(self, event: Event) -> Event:

@@ -45,7 +45,8 @@ DUTIES = "what does a medical assistant do?"
 CONTACT = "my email is jane.doe@example.edu, call me at 555-123-4567"
 # Typed messages the current model does not understand, or places outside its subject
 # (which one each is, is read from the bot's reply, not assumed).
-UNCLEAR = ["is it hard", "whats the catch", "could you explain", "is it difficult", "what about it"]
+UNCLEAR = ["is it hard", "whats the catch", "could you explain", "tell me more", "what about it", "is it difficult",
+           "any tips", "blorfing the snargle"]
 OFF_TOPIC = ["what's the best pizza in town?", "can you help me with my taxes?", CONTACT]
 
 
@@ -112,11 +113,11 @@ def converse(sent: Sent, advising: bool) -> None:
     first, second, third, fourth = new(), new(), new(), new()
     for text in ("/greet", PAY, DUTIES, "/ask_pay"):
         sent.say(first, text)
-    for text in ("/greet", *UNCLEAR[:3], "/ask_duties"):
+    for text in ("/greet", *UNCLEAR[:4], "/ask_duties"):
         sent.say(second, text)
     for text in ("hi", *OFF_TOPIC):
         sent.say(third, text)
-    for text in UNCLEAR[3:]:
+    for text in UNCLEAR[4:]:  # "what about it" first: a follow-up with nothing to follow
         sent.say(fourth, text)
     if not advising:
         return
