@@ -9,6 +9,8 @@ is in tests/test_report_rest.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -16,7 +18,7 @@ import sys
 from datetime import date, datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
 import yaml
@@ -27,7 +29,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from insights import metrics, report
+from insights import metrics, report, triage
 from insights.grouping import group_messages
 from insights.privacy import redact
 from insights.store import read_conversations
@@ -271,8 +273,20 @@ def test_empty_store_and_period(tmp_path: Path) -> None:
 
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
+    """The command as make runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
                           env=_env())
+
+
+def call(main: Callable[[List[str]], int], *args: str) -> Tuple[int, str, str]:
+    """A command's main() in this process (faster): exit status, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            status = exit.code
+    return status, out.getvalue(), err.getvalue()
 
 
 def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
@@ -283,27 +297,32 @@ def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["redacted"] is True and written["period"] == {
         "since": "2026-11-02", "until": "2026-11-08", "timezone": "UTC"}
-    # Days in another time zone: delta's 23:50 UTC messages fall on the 8th in New York too, at 18:50.
-    result = run_module("insights.report", "--url", sqlite_url, "--since", "2026-11-09", "--until", "2026-11-09",
-                        "--timezone", "Pacific/Auckland", "--out", str(tmp_path / "nz"))
-    assert result.returncode == 0, result.stderr
+
+
+def test_time_zone_and_bad_arguments(sqlite_url: str, tmp_path: Path) -> None:
+    # Days in another time zone: delta's 23:50 UTC on the 8th is 12:50 on the 9th in Auckland.
+    status, _, err = call(report.main, "--url", sqlite_url, "--since", "2026-11-09", "--until", "2026-11-09",
+                          "--timezone", "Pacific/Auckland", "--out", str(tmp_path / "nz"))
+    assert status == 0, err
     assert json.loads((tmp_path / "nz" / "report.json").read_text())["totals"]["conversations"] == 1
 
     for bad, reason in ((["--since", "2026-13-01"], "is not a date"), (["--since", "2026-11-09", "--until",
                          "2026-11-08"], "is after"), (["--timezone", "Mars/Olympus"], "unknown time zone")):
-        result = run_module("insights.report", "--url", sqlite_url, *bad, "--out", str(tmp_path / "bad"))
-        assert result.returncode == 2 and reason in result.stderr
+        status, _, err = call(report.main, "--url", sqlite_url, *bad, "--out", str(tmp_path / "bad"))
+        assert status == 2 and reason in err
 
+
+def test_missing_or_unreachable_store(tmp_path: Path) -> None:
     # A store that is not there is an error, not an empty report (and no empty file is left behind).
     missing = tmp_path / "storage" / "conversations.db"
-    for module in ("insights.report", "insights.triage"):
-        result = run_module(module, "--url", f"sqlite:///{missing}", "--out", str(tmp_path / "missing"))
-        assert result.returncode == 1 and "no tracker store at sqlite:///" in result.stderr
+    for main in (report.main, triage.main):
+        status, _, err = call(main, "--url", f"sqlite:///{missing}", "--out", str(tmp_path / "missing"))
+        assert status == 1 and "no tracker store at sqlite:///" in err
     assert not missing.exists()
-    result = run_module("insights.report", "--url", "postgresql://postgres:SECRET@127.0.0.1:1/none",
-                        "--out", str(tmp_path / "missing"))
-    assert result.returncode == 1 and "cannot read the tracker store at postgresql://postgres:***@" in result.stderr
-    assert "SECRET" not in result.stderr
+    status, _, err = call(report.main, "--url", "postgresql://postgres:SECRET@127.0.0.1:1/none",
+                          "--out", str(tmp_path / "missing"))
+    assert status == 1 and "cannot read the tracker store at postgresql://postgres:***@" in err
+    assert "SECRET" not in err
 
 
 # --------------------------------------------------------------------------- triage
@@ -347,18 +366,20 @@ def test_triage_draft_is_commented_out_and_labels_into_valid_yaml(sqlite_url: st
 
     # Started labelling: not overwritten without --force.
     out.write_text(draft.replace("# nlu:", "nlu:"))
-    assert run_module("insights.triage", "--url", sqlite_url, "--out", str(out)).returncode == 1
+    status, _, err = call(triage.main, "--url", sqlite_url, "--out", str(out))
+    assert status == 1 and "labelling in progress" in err
     assert "nlu:" in out.read_text().splitlines()
-    assert run_module("insights.triage", "--url", sqlite_url, "--out", str(out), "--force").returncode == 0
+    assert call(triage.main, "--url", sqlite_url, "--out", str(out), "--force")[0] == 0
+    assert "nlu:" not in out.read_text().splitlines()
 
 
 def test_rasa_data_validate_passes_with_the_draft(sqlite_url: str, tmp_path: Path) -> None:
     """`rasa data validate --fail-on-warnings` on the project's data plus a generated triage.yml."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("triage.yml"))
-    result = run_module("insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
-                        "--out", str(data / "nlu" / "triage.yml"))
-    assert result.returncode == 0, result.stderr
+    status, _, err = call(triage.main, "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
+                          "--out", str(data / "nlu" / "triage.yml"))
+    assert status == 0, err
     validate = subprocess.run(
         [str(RASA), "data", "validate", "--fail-on-warnings", "--data", str(data), "--domain", "domain.yml",
          "--config", "config.yml"],
