@@ -6,6 +6,7 @@ file show exactly the same figures. Sender ids never leave this module.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -73,7 +74,9 @@ class Period:
 
 # Where the derived wording ("Inform") would not tell an advisor what was asked.
 LABELS = {"inform": "Follow-up (e.g. \"and per hour?\")", "ask_what_is_cma": "What is a CMA",
-          "definition": "What is a CMA", "ask_other_meaning": "Another \"CMA\" (e.g. accountant)"}
+          "definition": "What is a CMA", "ask_other_meaning": "Another \"CMA\" (e.g. accountant)",
+          "start_advisor": "Which credential fits me (questionnaire)", "talk_to_human": "Talk to a person",
+          "ask_why": "Why the questionnaire asks that", "stop": "Stop the questionnaire"}
 
 
 def label(name: Optional[str]) -> str:
@@ -329,9 +332,14 @@ def _last_bot_text(events: Sequence[Dict[str, Any]], clean: Callable[[str], str]
     """The answer being rated: the last bot message, passing over the "Was this helpful?" prompt."""
     for event in reversed(events):
         if event.get("event") == "bot" and event.get("text") and not _asks_for_feedback(event):
-            text = clean(event["text"])
+            text = clean(_plain(event["text"]))
             return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…"
     return None
+
+
+def _plain(text: str) -> str:
+    """Bot text without the widget's markdown: **bold** and [links](https://...) as plain words."""
+    return re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text).replace("**", "")
 
 
 def _asks_for_feedback(event: Dict[str, Any]) -> bool:
