@@ -15,8 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advisor import Situation
-from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context, feedback_prompt, personal_note
+from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context, feedback_prompt, personal_note, rephrase
 from actions.constants import (
+    ADVISOR_SLOT_PREFIX,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
@@ -26,13 +27,12 @@ from actions.constants import (
     SLOT_CERTIFICATION_STATUS,
     SLOT_COMPARED,
     SLOT_CREDENTIAL,
+    SLOT_FEEDBACK_ASKED,
     SLOT_LOCATION,
     SLOT_ORGANIZATION,
     SLOT_PAY_PERIOD,
     SLOT_SKILL_TYPE,
-    SLOT_FEEDBACK_ASKED,
     SLOT_TOPIC,
-    ADVISOR_SLOT_PREFIX,
 )
 from actions.knowledge import ADVISOR_SLOTS, Knowledge, KnowledgeError, load_knowledge
 
@@ -314,7 +314,7 @@ class ActionFollowUp(Action):
         topic = tracker.get_slot(SLOT_TOPIC)
         ctx = remembered_context(tracker)
         if not said and topic not in TOPICS:
-            dispatcher.utter_message(response="utter_rephrase")
+            utter(dispatcher, rephrase(again=False))
             return []
         credentials = said.get(ENTITY_CREDENTIAL, [])
         previous = topic
@@ -337,3 +337,18 @@ class ActionFollowUp(Action):
             ctx = ctx.but(**{ENTITY_SLOTS[label]: values[0]})
         return answer_topic(dispatcher, tracker, topic, ctx)
 
+
+class ActionRephrase(Action):
+    """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person."""
+
+    def name(self) -> Text:
+        return "action_rephrase"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
+        # The previous turn's reply was also a rephrase: the events end "... action_rephrase, action_listen".
+        again = len(actions) >= 2 and actions[-2:] == [self.name(), "action_listen"]
+        utter(dispatcher, rephrase(again))
+        return []

@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 # An answer that cannot be understood is asked again at most this many times.
 MAX_RETRIES = 2
+# How sure NLU must be that an answer-like message ("no, I never did one") is really "stop".
+CONTROL_CONFIDENCE = 0.6
 
 
 def _load_site_or_exit() -> Site:
@@ -96,6 +98,16 @@ class ValidateAdvisorForm(FormValidationAction):
     async def extract_advisor_focus(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict:
         return self._extract("focus", dispatcher, tracker)
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> List[EventType]:
+        """Extraction has already checked each answer; keep the answers and the retry count.
+
+        (rasa-sdk's default would drop `advisor_retries`, which is not one of the form's slots.)
+        """
+        keep = {slot_name(slot) for slot in ADVISOR_SLOTS} | {SLOT_ADVISOR_RETRIES}
+        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items() if name in keep]
+
     def _extract(self, question_slot: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         slot = slot_name(question_slot)
         if tracker.get_slot(REQUESTED_SLOT) != slot:
@@ -103,11 +115,13 @@ class ValidateAdvisorForm(FormValidationAction):
         question = KNOWLEDGE.advisor.question(question_slot)
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name") or NLU_FALLBACK
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         exact = _exact_option(text, question)
-        if not exact and intent in CONTROL_INTENTS:
+        value = parse_answer(text, question)
+        # "never mind" steers away even though "never" could answer; a hesitant guess does not.
+        if not exact and intent in CONTROL_INTENTS and (value is None or confidence >= CONTROL_CONFIDENCE):
             return {}
         digression = intent not in ANSWER_INTENTS
-        value = parse_answer(text, question)
         if value is not None and (exact or not (digression and "?" in text)):
             return {slot: value, SLOT_ADVISOR_RETRIES: None}
         if digression:
@@ -252,23 +266,4 @@ class ActionAnswerOtherMeaning(Action):
             return []
         best = max(KNOWLEDGE.other_meanings, key=score)
         utter(dispatcher, other_meaning(KNOWLEDGE, best))
-        return []
-
-
-class ActionRephrase(Action):
-    """Asks to rephrase; after a second misunderstanding in a row, offers a person instead."""
-
-    def name(self) -> Text:
-        return "action_rephrase"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        intents = [
-            (e.get("parse_data") or {}).get("intent", {}).get("name")
-            for e in tracker.events
-            if e.get("event") == "user"
-        ]
-        twice = len(intents) >= 2 and intents[-1] == intents[-2] == NLU_FALLBACK
-        dispatcher.utter_message(response="utter_rephrase_offer_advisor" if twice else "utter_rephrase")
         return []

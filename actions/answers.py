@@ -564,6 +564,24 @@ def feedback_thanks(positive: bool) -> Answer:
     )
 
 
+# --- not understood -------------------------------------------------------------------
+
+
+def rephrase(again: bool) -> Answer:
+    """Not understood; the second time in a row, a person is offered too."""
+    if again:
+        return Answer(
+            "Sorry, I'm still not getting it. Would you like to talk to a person at the advising office, "
+            "or try something else?",
+            [TALK_TO_ADVISOR, START_ADVISOR, PAY],
+        )
+    return Answer(
+        "Sorry, I didn't quite get that. Could you rephrase it? For example, you could ask about pay, "
+        "daily duties, certifications or how to get started.",
+        [PAY, DUTIES, CREDENTIALS, START_ADVISOR],
+    )
+
+
 # --- people and other meanings -----------------------------------------------------
 
 

@@ -8,7 +8,6 @@ knowledge file, and every number in it to the knowledge file or the student.
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -211,11 +210,11 @@ def test_the_shipped_school_is_clearly_fictional():
 
 
 def form_tracker(text: str, intent: str, requested: Optional[str], slots: Optional[Dict[str, Any]] = None,
-                 entities: Optional[List[dict]] = None) -> Tracker:
+                 entities: Optional[List[dict]] = None, confidence: float = 0.9) -> Tracker:
     return Tracker(
         sender_id="advisor-test",
         slots={"requested_slot": requested, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or []},
         events=[],
         paused=False,
         followup_action=None,
@@ -230,9 +229,9 @@ def run(action: str, tracker: Tracker):
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def extract(text: str, intent: str, requested: str, slots: Optional[Dict[str, Any]] = None):
+def extract(text: str, intent: str, requested: str, slots: Optional[Dict[str, Any]] = None, confidence: float = 0.9):
     validator = ACTIONS["validate_advisor_form"]
-    tracker = form_tracker(text, intent, requested, slots)
+    tracker = form_tracker(text, intent, requested, slots, confidence=confidence)
     dispatcher = CollectingDispatcher()
     method = getattr(validator, f"extract_{requested}")
     return run_coroutine(method(dispatcher, tracker, {})), dispatcher.messages
@@ -268,6 +267,13 @@ def test_the_form_takes_answers(text, intent, requested, value):
 def test_the_form_steps_aside_for_digressions(text, intent):
     slots, _ = extract(text, intent, "advisor_program")
     assert slots == {}  # Rasa then rejects the form for this turn and the digression rules answer
+
+
+def test_a_hesitant_stop_does_not_swallow_an_answer():
+    slots, _ = extract("no, I never did a program", "stop", "advisor_program", confidence=0.41)
+    assert slots["advisor_program"] == "none"
+    slots, _ = extract("never mind", "stop", "advisor_program", confidence=0.97)
+    assert slots == {}
 
 
 def test_only_the_requested_question_is_filled():
@@ -369,17 +375,6 @@ def test_other_meanings_of_the_acronyms(text, meaning):
     assert meaning in messages[0]["text"] and "only cover careers in medical assisting" in messages[0]["text"]
 
 
-def test_a_second_misunderstanding_in_a_row_offers_a_person():
-    def tracker(intents):
-        events = [{"event": "user", "parse_data": {"intent": {"name": i}}} for i in intents]
-        return Tracker("t", {}, {"intent": {"name": intents[-1]}}, events, False, None, {}, "action_listen")
-
-    messages, _ = run("action_rephrase", tracker(["ask_pay", "nlu_fallback"]))
-    assert messages[0]["response"] == "utter_rephrase"
-    messages, _ = run("action_rephrase", tracker(["nlu_fallback", "nlu_fallback"]))
-    assert messages[0]["response"] == "utter_rephrase_offer_advisor"
-
-
 def test_every_digression_has_a_rule_that_resumes_the_form():
     """The form steps aside for every intent but the answer ones; each needs a rule, or the student is stuck."""
     from actions.constants import ANSWER_INTENTS
@@ -388,3 +383,29 @@ def test_every_digression_has_a_rule_that_resumes_the_form():
     rules = yaml.safe_load((ROOT / "data" / "rules" / "advisor.yml").read_text())["rules"]
     handled = {r["steps"][0]["intent"] for r in rules if r.get("condition") and "intent" in r["steps"][0]}
     assert set(domain["intents"]) - set(ANSWER_INTENTS) == handled
+
+
+def test_the_validation_action_returns_answers_and_retry_counts():
+    """The whole rasa-sdk run, not just extraction: the retry count must reach Rasa, or the form is rejected."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    validator = ACTIONS["validate_advisor_form"]
+
+    def validate(text: str, intent: str, slots: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        events = run_coroutine(validator.run(CollectingDispatcher(), form_tracker(text, intent, "advisor_experience", slots), domain))
+        return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+    assert validate("banana", "nlu_fallback") == {"advisor_retries": {"advisor_experience": 1}}
+    assert validate("two years", "inform") == {"advisor_experience": "2", "advisor_retries": None}
+    assert validate("how much do they earn?", "ask_pay") == {}
+
+
+def test_a_second_misunderstanding_in_a_row_offers_a_person():
+    def tracker(actions: List[str]) -> Tracker:
+        events = [{"event": "action", "name": name} for name in actions]
+        return Tracker("t", {}, {"intent": {"name": "nlu_fallback"}}, events, False, None, {}, "action_listen")
+
+    first, _ = run("action_rephrase", tracker(["action_listen", "action_answer_pay", "action_listen"]))
+    assert first[0]["text"].startswith("Sorry, I didn't quite get that")
+    second, _ = run("action_rephrase", tracker(["action_listen", "action_rephrase", "action_listen"]))
+    assert "talk to a person" in second[0]["text"]
+    assert "/talk_to_human" in [b["payload"] for b in second[0]["buttons"]]

@@ -28,7 +28,7 @@ QUESTIONS = [
     ("do i need to go to school to get the cma", ["CAAHEP", "ABHES"]),
     ("i've worked as an MA for five years with no diploma, can I get the RMA", ["five years"]),
     ("i got medical training in the navy, does that count for certification", ["military"]),
-    ("where do i even begin if i want to be an MA", ["1. ", "exam"]),
+    ("what steps does it take to become a certified MA", ["1. ", "exam"]),
     ("what subjects would an ma program teach me", ["pharmacology", "medical coding"]),
     ("what is covered on the certification test", ["clinical patient care", "medical laws and ethics"]),
     ("do i have to recertify at some point", ["every few years", "continuing education"]),
