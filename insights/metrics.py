@@ -18,11 +18,12 @@ from insights.store import Conversation
 
 # --- what the assistant's events mean (keep in step with domain.yml and actions/) ---
 
-# Low-confidence understanding: the FallbackClassifier's intent, and the replies
-# the dialogue policies give when unsure what to do next.
+# Not understood: the FallbackClassifier's intent, and the actions that ask to
+# rephrase (after an unsure NLU, or when the policies do not know what to do next).
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor", "action_default_fallback"})
-# "Please rephrase" said by a custom action (e.g. a follow-up with nothing to follow).
+FALLBACK_ACTIONS = frozenset({"action_rephrase", "utter_rephrase", "utter_rephrase_offer_advisor",
+                              "action_default_fallback"})
+# "Please rephrase" as a domain response sent from inside another action (seen in the bot message's metadata).
 FALLBACK_RESPONSES = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor"})
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).

@@ -6,12 +6,13 @@ ones, and, with a model that has them, 👍/👎, a hand-off and the advisor for
 then `python -m insights.report` and `python -m insights.triage` read the tracker
 store and their numbers are checked against what was sent and what the bot
 replied. The page is rendered in headless Chromium; the screenshot goes to
-results/screenshots/insights-report.png.
+results/screenshots/insights-report.png, the report and draft to results/insights-e2e/.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -39,14 +40,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 # Intents (payloads) of the feedback, hand-off and advisor-form features.
 ADVISING_INTENTS = {"feedback_positive", "feedback_negative", "talk_to_human", "start_advisor"}
 MAX_FORM_STEPS = 10
+ASKS_TO_REPHRASE = re.compile(r"\brephrase\b|still not getting it", re.IGNORECASE)
 
 PAY = "how much do medical assistants make per hour?"
 DUTIES = "what does a medical assistant do?"
 CONTACT = "my email is jane.doe@example.edu, call me at 555-123-4567"
 # Typed messages the current model does not understand, or places outside its subject
 # (which one each is, is read from the bot's reply, not assumed).
-UNCLEAR = ["is it hard", "whats the catch", "could you explain", "tell me more", "what about it", "is it difficult",
-           "any tips", "blorfing the snargle"]
+UNCLEAR = ["is it hard", "whats the catch", "could you explain", "tell me more", "is it difficult", "any tips",
+           "blorfing the snargle", "what is the vibe"]
 OFF_TOPIC = ["what's the best pizza in town?", "can you help me with my taxes?", CONTACT]
 
 
@@ -58,15 +60,13 @@ def model_intents() -> set:
     return {next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
 
 
-def domain_texts(*responses: str) -> List[str]:
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    return [v["text"] for name in responses for v in domain["responses"].get(name, []) if "text" in v]
 
 
 @dataclass
 class Turn:
     text: str
     replies: List[dict]
+    intent: str  # as Rasa's HTTP API reports it
 
     @property
     def reply_text(self) -> str:
@@ -88,7 +88,9 @@ class Sent:
     conversations: Dict[str, List[Turn]] = field(default_factory=lambda: defaultdict(list))
 
     def say(self, sender: str, text: str) -> Turn:
-        turn = Turn(text, self.stack.send(sender, text))
+        replies = self.stack.send(sender, text)
+        users = [e for e in self.stack.tracker(sender)["events"] if e["event"] == "user"]
+        turn = Turn(text, replies, users[-1]["parse_data"]["intent"]["name"])
         self.conversations[sender].append(turn)
         return turn
 
@@ -117,7 +119,7 @@ def converse(sent: Sent, advising: bool) -> None:
         sent.say(second, text)
     for text in ("hi", *OFF_TOPIC):
         sent.say(third, text)
-    for text in UNCLEAR[4:]:  # "what about it" first: a follow-up with nothing to follow
+    for text in UNCLEAR[4:]:
         sent.say(fourth, text)
     if not advising:
         return
@@ -149,11 +151,11 @@ def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
+def generated() -> Iterator[Generated]:
     advising = ADVISING_INTENTS <= model_intents()
     today = datetime.now(timezone.utc).date()
     days = ["--since", str(today - timedelta(days=1)), "--until", str(today + timedelta(days=1))]
-    out = tmp_path_factory.mktemp("report")
+    out = ROOT / "results" / "insights-e2e"  # kept for a look: report.html, report.json, triage.yml
     with postgres_database() as url, running_stack(tracker_store_url=url) as stack:
         sent = Sent(stack)
         converse(sent, advising)
@@ -165,11 +167,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
 
 
 def fell_back(turn: Turn) -> bool:
-    return any(text in turn.reply_text for text in domain_texts(*metrics.FALLBACK_RESPONSES))
+    """What the student saw: a request to rephrase (the second in a row also offers a person)."""
+    return bool(ASKS_TO_REPHRASE.search(turn.reply_text))
 
 
 def off_topic(turn: Turn) -> bool:
-    return any(text in turn.reply_text for text in domain_texts("utter_out_of_scope"))
+    return turn.intent in metrics.OUT_OF_SCOPE_INTENTS
 
 
 def test_conversations_and_messages(generated: Generated) -> None:
@@ -190,6 +193,7 @@ def test_not_understood_and_off_topic_match_the_replies(generated: Generated) ->
     typed = [t for t in generated.sent.turns() if not t.text.startswith("/")]
     misunderstood = Counter(t.text for t in typed if fell_back(t))
     assert len(misunderstood) >= 2, "the model now understands every unclear message: pick others for UNCLEAR"
+    assert {t.text for t in typed if t.intent in metrics.FALLBACK_INTENTS} <= set(misunderstood)
     fallback = generated.report["fallback"]
     assert {row["text"]: row["count"] for row in fallback["texts"]} == misunderstood
     assert fallback["messages"] == sum(misunderstood.values())
