@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Dict, List
 
 import matplotlib
@@ -37,10 +37,9 @@ def per_day(days: List[Dict[str, Any]]) -> str:
               linestyle="--", label="Conversations")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0)
-    locator = AutoDateLocator(minticks=2, maxticks=10)
-    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=10))
     axes.xaxis.set_major_formatter(DateFormatter("%b %d"))
-    axes.set_xlim(labels[0] - timedelta(hours=12), labels[-1] + timedelta(hours=12))
+    axes.margins(x=0.02)
     axes.legend(frameon=False, loc="upper left")
     axes.grid(axis="y", alpha=0.3)
     return _data_uri(figure)
