@@ -528,7 +528,7 @@ def recommendation(kb: Knowledge, situation: Situation) -> Tuple[Answer, Answer,
     )
     return (
         Answer(text),
-        Answer(checklist, [TALK_TO_ADVISOR, compare_button, Button("Start over", payload("start_advisor"))]),
+        Answer(checklist, [TALK_TO_ADVISOR, compare_button, Button("Redo the questions", payload("start_advisor"))]),
         [f.credential for f in fits],
     )
 

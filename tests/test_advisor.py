@@ -202,8 +202,15 @@ def test_a_broken_site_file_is_named(tmp_path, change, where):
 
 def test_the_shipped_school_is_clearly_fictional():
     site = load_site()
-    assert site.advising.email.endswith(".example.edu") and "example.edu" in site.advising.booking_url
+    assert site.advising.email.endswith(".example") and "riverbend.example/" in site.advising.booking_url
     assert "555" in site.advising.phone and "FICTIONAL" in DEFAULT_SITE_FILE.read_text()
+
+
+def test_the_shipped_school_matches_the_demo_site():
+    """The demo page's advising card and the bot's hand-off must not disagree."""
+    site = load_site()
+    page = (ROOT / "web" / "index.html").read_text(encoding="utf-8")
+    assert site.school in page and site.advising.phone in page and site.advising.email in page
 
 
 # --- the form's actions through rasa-sdk ------------------------------------------------

@@ -315,6 +315,7 @@ def test_conversation_survives_reload_and_navigation(chat: Chat) -> None:
     chat.wait_for_greeting()
     chat.ask(RMA_QUESTION)
     chat.expect_bot_says("RMA")
+    chat.expect_bot_says("Was this helpful?")  # the last message of this reply
     session_id = chat.session_id()
     assert re.fullmatch(r"[0-9a-f]{32}", session_id)
     messages_before = chat.page.locator(".rcw-msg").count()
@@ -339,6 +340,39 @@ def test_conversation_survives_reload_and_navigation(chat: Chat) -> None:
     expect(chat.page.locator(BOT_BUBBLE, has_text=RMA_ISSUER).first).to_be_visible()
     assert chat.session_id() == session_id
     chat.shot("07-second-page")
+    assert run_axe(chat.page) == []
+
+
+def test_advisor_by_buttons_then_feedback_and_a_person(chat: Chat) -> None:
+    """The advisor form tapped through with quick replies, then 👎 and the hand-off, as a student would."""
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+
+    def tap(title: str) -> None:
+        chat.page.get_by_role("button", name=title, exact=True).last.click()
+        expect(chat.page.locator(USER_BUBBLE).last).to_have_text(title)
+
+    tap("Find my credential")
+    chat.expect_bot_says("accredited by CAAHEP or ABHES")
+    tap("No")
+    chat.expect_bot_says("How many years")
+    tap("Five or more")
+    chat.expect_bot_says("US military")
+    tap("No")
+    chat.expect_bot_says("clinical")
+    tap("Clinical")
+    chat.expect_bot_says("Your next steps")
+    expect(chat.page.locator(f"{BOT_BUBBLE} strong", has_text="RMA").first).to_be_visible()
+    chat.shot("09-advisor-recommendation")
+
+    chat.ask("what skills do medical assistants need?")
+    chat.expect_bot_says("Was this helpful?")
+    tap("👎 No")
+    chat.expect_bot_says("sorry that didn't help")
+    tap("Talk to an advisor")
+    chat.expect_bot_says("healthsciences@riverbend.example")
+    chat.shot("10-advisor-contact")
     assert run_axe(chat.page) == []
 
 
