@@ -6,8 +6,6 @@ malformed file stops the server before it accepts a single request.
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -34,20 +32,10 @@ from actions.constants import (
     SLOT_SKILL_TYPE,
     SLOT_TOPIC,
 )
-from actions.knowledge import ADVISOR_SLOTS, Knowledge, KnowledgeError, load_knowledge
-
-logger = logging.getLogger(__name__)
+from actions.knowledge import ADVISOR_SLOTS, Knowledge, load_knowledge, load_or_exit
 
 
-def _load_or_exit() -> Knowledge:
-    try:
-        return load_knowledge()
-    except KnowledgeError as error:
-        logger.error("%s", error)
-        sys.exit(str(error))
-
-
-KNOWLEDGE = _load_or_exit()
+KNOWLEDGE = load_or_exit(load_knowledge)
 
 # Each entity label maps to the slot that remembers it.
 ENTITY_SLOTS = {

@@ -6,8 +6,6 @@ details all come from `knowledge/`; these classes only run the conversation.
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -40,9 +38,7 @@ from actions.constants import (
     SLOT_RECOMMENDATION,
     SLOT_TOPIC,
 )
-from actions.knowledge import ADVISOR_SLOTS, KnowledgeError, Question, Site, load_site
-
-logger = logging.getLogger(__name__)
+from actions.knowledge import ADVISOR_SLOTS, Question, load_or_exit, load_site
 
 # An answer that cannot be understood is asked again at most this many times.
 MAX_RETRIES = 2
@@ -50,15 +46,7 @@ MAX_RETRIES = 2
 CONTROL_CONFIDENCE = 0.6
 
 
-def _load_site_or_exit() -> Site:
-    try:
-        return load_site()
-    except KnowledgeError as error:
-        logger.error("%s", error)
-        sys.exit(str(error))
-
-
-SITE = _load_site_or_exit()
+SITE = load_or_exit(load_site)
 
 
 def _normalise(text: str) -> str:

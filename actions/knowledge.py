@@ -8,10 +8,12 @@ half-valid knowledge base never answers students.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, TypeVar
 
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
@@ -29,6 +31,8 @@ ORGANIZATION = "organization"
 
 ISSUER_REFERENCE = "issuer"
 
+logger = logging.getLogger(__name__)
+
 
 class _YamlLoader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false, so answers like `yes`, `no`, `on` stay words."""
@@ -45,6 +49,13 @@ _YamlLoader.add_implicit_resolver(
 
 class KnowledgeError(Exception):
     """The knowledge file cannot be used; the message says where and why."""
+
+
+def _https(value: str) -> str:
+    """Links students are sent to must be secure."""
+    if not value.startswith("https://"):
+        raise ValueError("must be an https:// address")
+    return value
 
 
 class _Strict(BaseModel):
@@ -71,11 +82,7 @@ class Organization(_Strict):
     source: str
     synonyms: List[str] = Field(default_factory=list)
 
-    @validator("url")
-    def _url_is_https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// address")
-        return value
+    _url_is_https = validator("url", allow_reuse=True)(lambda cls, value: _https(value))
 
 
 class Credential(_Strict):
@@ -462,11 +469,7 @@ class AdvisingContact(_Strict):
             raise ValueError(f"'{value}' is not a phone number")
         return value
 
-    @validator("booking_url")
-    def _url_is_https(cls, value: str) -> str:
-        if not value.startswith("https://"):
-            raise ValueError("must be an https:// address")
-        return value
+    _url_is_https = validator("booking_url", allow_reuse=True)(lambda cls, value: _https(value))
 
 
 class Site(_Strict):
@@ -548,6 +551,15 @@ def load_site(path: Optional[Path] = None) -> Site:
 
 
 Model = TypeVar("Model", Knowledge, Site)
+
+
+def load_or_exit(load: Callable[[], Model]) -> Model:
+    """For the action server: a bad file stops it before it answers anyone, saying why."""
+    try:
+        return load()
+    except KnowledgeError as error:
+        logger.error("%s", error)
+        sys.exit(str(error))
 
 
 def _load(path: Path, model: Type[Model]) -> Model:
