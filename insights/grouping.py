@@ -16,6 +16,7 @@ from typing import Dict, List, Sequence
 # Messages closer than this (cosine distance, 0 = same n-grams, 1 = none shared) join a group.
 # Chosen on the phrasings in tests/test_report.py: paraphrases merge, different questions do not.
 MAX_DISTANCE = 0.7
+MAX_CLUSTERED = 3000  # distinct texts compared pairwise (about 70 MB of distances)
 
 
 @dataclass
@@ -46,8 +47,10 @@ def group_messages(texts: Sequence[str], max_distance: float = MAX_DISTANCE) -> 
             counts[key] += 1
             shown.setdefault(key, text.strip())
     keys = sorted(counts, key=lambda k: (-counts[k], k))
-    labels = _cluster(keys, max_distance)
-    members: Dict[int, List[str]] = {}
+    # Beyond MAX_CLUSTERED distinct texts (the rarest), each stays on its own: memory grows with the square.
+    labels = _cluster(keys[:MAX_CLUSTERED], max_distance)
+    labels += [f"single-{n}" for n in range(len(keys) - len(labels))]
+    members: Dict[object, List[str]] = {}
     for key, label in zip(keys, labels):
         members.setdefault(label, []).append(key)
     groups = [Group([shown[k] for k in ks], [counts[k] for k in ks], ks) for ks in members.values()]
@@ -60,10 +63,12 @@ def _cluster(keys: List[str], max_distance: float) -> List[int]:
         return list(range(len(keys)))
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
+    from scipy.spatial.distance import squareform
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    # Rows come L2-normalised, so their products are cosine similarities (0 for a text with no n-grams).
     vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit_transform(keys)
-    distances = np.nan_to_num(pdist(vectors.toarray(), metric="cosine"), nan=1.0)  # nan: a text with no n-grams
-    tree = linkage(distances, method="average")
+    distances = np.clip(1.0 - (vectors @ vectors.T).toarray(), 0.0, 1.0)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
     return list(fcluster(tree, t=max_distance, criterion="distance"))

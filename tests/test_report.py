@@ -342,6 +342,13 @@ def test_grouping_keeps_different_questions_apart() -> None:
     assert not any({"how much is the exam", "can i study online"} <= s for s in as_sets)
 
 
+def test_grouping_beyond_the_pairwise_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rarest texts past MAX_CLUSTERED are listed alone rather than compared."""
+    monkeypatch.setattr("insights.grouping.MAX_CLUSTERED", 2)
+    groups = group_messages(["exam cost"] * 3 + ["whats the exam cost"] * 2 + ["how much does the exam cost"])
+    assert [g.texts for g in groups] == [["exam cost", "whats the exam cost"], ["how much does the exam cost"]]
+
+
 def test_triage_draft_is_commented_out_and_labels_into_valid_yaml(sqlite_url: str, tmp_path: Path) -> None:
     out = tmp_path / "triage.yml"
     result = run_module("insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
