@@ -2,7 +2,7 @@
 
 One stack for the module: students' conversations are sent over the REST channel
 (typed questions, button payloads, messages the bot does not understand, off-topic
-ones, and, with a model that has them, 👍/👎, a hand-off and the advisor form);
+ones, 👍/👎 from the buttons under an answer, a hand-off and the advisor form);
 then `python -m insights.report` and `python -m insights.triage` read the tracker
 store and their numbers are checked against what was sent and what the bot
 replied. The page is rendered in headless Chromium; the screenshot goes to
@@ -16,7 +16,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -26,10 +25,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-import yaml
 
 from insights import metrics
-from tests.stack import MODEL, ROOT, Stack, _env, postgres_database, running_stack
+from tests.stack import ROOT, Stack, _env, postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
 
@@ -37,8 +35,6 @@ SHOTS = ROOT / "results" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
-# Intents (payloads) of the feedback, hand-off and advisor-form features.
-ADVISING_INTENTS = {"feedback_positive", "feedback_negative", "talk_to_human", "start_advisor"}
 MAX_FORM_STEPS = 10
 ASKS_TO_REPHRASE = re.compile(r"\brephrase\b|still not getting it", re.IGNORECASE)
 
@@ -50,16 +46,6 @@ CONTACT = "my email is jane.doe@example.edu, call me at 555-123-4567"
 UNCLEAR = ["is it hard", "whats the catch", "could you explain", "tell me more", "is it difficult", "any tips",
            "blorfing the snargle", "what is the vibe"]
 OFF_TOPIC = ["what's the best pizza in town?", "can you help me with my taxes?", CONTACT]
-
-
-def model_intents() -> set:
-    """The intents of the trained model the stack serves (not domain.yml, which may be ahead of it)."""
-    with tarfile.open(MODEL) as archive:
-        member = next(m for m in archive.getmembers() if m.name.endswith("domain_provider/domain.yml"))
-        domain = yaml.safe_load(archive.extractfile(member))
-    return {next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
-
-
 
 
 @dataclass
@@ -102,7 +88,6 @@ class Sent:
 class Generated:
     sent: Sent
     trackers: Dict[str, dict]  # Rasa's own view of each conversation (HTTP API)
-    advising: bool
     report: Dict[str, Any]
     html: str
     out: Path
@@ -110,7 +95,7 @@ class Generated:
     triage_stdout: str
 
 
-def converse(sent: Sent, advising: bool) -> None:
+def converse(sent: Sent) -> None:
     new = lambda: f"report-{uuid.uuid4().hex}"  # noqa: E731
     first, second, third, fourth = new(), new(), new(), new()
     for text in ("/greet", PAY, DUTIES, "/ask_pay"):
@@ -121,8 +106,6 @@ def converse(sent: Sent, advising: bool) -> None:
         sent.say(third, text)
     for text in UNCLEAR[4:]:
         sent.say(fourth, text)
-    if not advising:
-        return
     # 👎 on the pay answer, 👍 on duties: the buttons the bot offers under its answer.
     for question, rating in ((PAY, "/feedback_negative"), (DUTIES, "/feedback_positive")):
         student = new()
@@ -152,17 +135,16 @@ def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def generated() -> Iterator[Generated]:
-    advising = ADVISING_INTENTS <= model_intents()
     today = datetime.now(timezone.utc).date()
     days = ["--since", str(today - timedelta(days=1)), "--until", str(today + timedelta(days=1))]
     out = ROOT / "results" / "insights-e2e"  # kept for a look: report.html, report.json, triage.yml
     with postgres_database() as url, running_stack(tracker_store_url=url) as stack:
         sent = Sent(stack)
-        converse(sent, advising)
+        converse(sent)
         trackers = {sender: stack.tracker(sender) for sender in sent.conversations}
         run_module("insights.report", "--url", url, *days, "--redact", "--out", str(out))
         triage = run_module("insights.triage", "--url", url, *days, "--out", str(out / "triage.yml"))
-    yield Generated(sent, trackers, advising, json.loads((out / "report.json").read_text()),
+    yield Generated(sent, trackers, json.loads((out / "report.json").read_text()),
                     (out / "report.html").read_text(), out, (out / "triage.yml").read_text(), triage.stdout)
 
 
@@ -222,8 +204,6 @@ def test_topics_match_what_rasa_recorded(generated: Generated) -> None:
 
 
 def test_feedback_handoff_and_form(generated: Generated) -> None:
-    if not generated.advising:
-        pytest.skip("the trained model has no feedback, hand-off or advisor-form intents yet (make train)")
     feedback = generated.report["feedback"]
     assert (feedback["positive"], feedback["negative"]) == (1, 1)
     assert {row["topic"]: (row["positive"], row["negative"]) for row in feedback["by_topic"]} == {
@@ -257,8 +237,7 @@ def test_triage_lists_the_failures(generated: Generated) -> None:
     for text in misunderstood:
         assert f"#     - {text}" in lines
         assert text in generated.triage_stdout
-    if generated.advising:
-        assert f"#     - {PAY}" in lines  # the question before the 👎
+    assert f"#     - {PAY}" in lines  # the question before the 👎
 
 
 def test_page_in_chromium(generated: Generated) -> None:
