@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import resource
 import subprocess
 import time
 from pathlib import Path
-from typing import Dict, Iterable, Tuple
+from typing import Dict, List, Optional, Tuple
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -35,36 +37,57 @@ def _busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / TICKS
 
 
-def _process_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+def process_tree(pid: int) -> List[int]:
+    """A process and its descendants (Sanic forks its workers when there are several)."""
+    found = [pid]
+    with contextlib.suppress(FileNotFoundError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                for child in (task / "children").read_text().split():
+                    found += process_tree(int(child))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
 
 
 class CpuWatch:
-    """CPU seconds used by our processes and by everything else during one measurement.
+    """CPU seconds used by the measured servers, by the bench itself and by everything else.
 
     "others" is the noise: other people's training and tests on the shared
-    machine. With 2 cores, others_cores near 0 means a clean measurement.
+    machine; with 2 cores, others_cores near 0 means a clean measurement. The
+    servers' own CPU time per message does not depend on that noise, so it is
+    the number to compare between runs on a busy machine.
     """
 
-    def __init__(self, pids: Iterable[int]) -> None:
-        self.pids = [os.getpid(), *pids]
+    def __init__(self, servers: Optional[Dict[str, int]] = None) -> None:
+        self.servers = dict(servers or {})
         self._start = self._snapshot()
 
-    def _snapshot(self) -> Tuple[float, float, float]:
-        return time.monotonic(), _busy_seconds(), sum(_process_seconds(pid) for pid in self.pids)
+    def _snapshot(self) -> Tuple[float, float, Dict[str, float]]:
+        # This process, finished children (`rasa train`, through rusage) and the running servers.
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {name: _cpu_seconds(pid) for name, pid in self.servers.items()}
+        cpu["bench"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        return time.monotonic(), _busy_seconds(), cpu
 
-    def stop(self) -> Dict[str, float]:
+    def stop(self, messages: int = 0) -> Dict[str, float]:
         end = self._snapshot()
         wall = end[0] - self._start[0]
-        total = end[1] - self._start[1]
-        mine = end[2] - self._start[2]
-        return {
-            "wall_s": round(wall, 1),
-            "bench_processes_cores": round(mine / wall, 2) if wall else 0.0,
-            "others_cores": round(max(total - mine, 0.0) / wall, 2) if wall else 0.0,
-            "loadavg_1min": loadavg()[0],
-        }
+        used = {name: end[2][name] - self._start[2][name] for name in end[2]}
+        others = max(end[1] - self._start[1] - sum(used.values()), 0.0)
+        result = {"wall_s": round(wall, 1), "others_cores": round(others / wall, 2) if wall else 0.0,
+                  "loadavg_1min": loadavg()[0]}
+        for name, seconds in used.items():
+            result[f"{name}_cpu_s"] = round(seconds, 2)
+            if messages and name != "bench":
+                result[f"{name}_cpu_ms_per_message"] = round(1000 * seconds / messages, 1)
+        return result

@@ -55,7 +55,7 @@ def measure_training(project: Project, workdir: Path) -> Dict[str, object]:
     """Full training with an empty cache, then a retrain with that cache after a one-line NLU edit."""
     cache = workdir / f"cache-{project.name}"
     log = workdir / f"train-{project.name}.log"
-    watch = machine.CpuWatch([])
+    watch = machine.CpuWatch()
     full = train(project, workdir / f"models-{project.name}", cache, log)
     edited = edit_one_nlu_line(project.data)
     retrain = train(project, workdir / f"models-{project.name}-retrained", cache, log)
@@ -69,22 +69,25 @@ def measure_serving(project: Project, model: Path, workdir: Path, script: Sequen
     with serving(project, model, workdir, script[0][0], startups=args.startups) as (server, startups):
         result["startup_runs_s"] = startups
         result["startup_s"] = round(sorted(startups)[len(startups) // 2], 2)
-        pids = [server.process.pid] + ([server.action_process.pid] if server.action_process else [])
+        servers = {"rasa": server.process.pid}
+        if server.action_process:
+            servers["actions"] = server.action_process.pid
         load.warm_up(server.url, script)
         result["rss_mb"] = {"rasa": rss_mb(server.process.pid)}
         if server.action_process:
             result["rss_mb"]["actions"] = rss_mb(server.action_process.pid)
-        watch = machine.CpuWatch(pids)
+        watch = machine.CpuWatch(servers)
         runs = [load.single_user(server.url, script, args.latency_messages) for _ in range(args.repeats)]
         result["latency"] = {
             **{key: stats.median_of(runs, key) for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")},
             "errors": sum(run["errors"] for run in runs), "empty_replies": sum(run["empty_replies"] for run in runs),
-            "runs": runs, "cpu": watch.stop(),
+            "runs": runs, "cpu": watch.stop(messages=sum(run["count"] for run in runs)),
         }
         result["load"] = {}
         for users in args.users:
-            watch = machine.CpuWatch(pids)
-            result["load"][str(users)] = {**load.load(server.url, script, users, args.seconds), "cpu": watch.stop()}
+            watch = machine.CpuWatch(servers)
+            measured = load.load(server.url, script, users, args.seconds)
+            result["load"][str(users)] = {**measured, "cpu": watch.stop(messages=measured["messages"])}
         result["rss_mb"]["rasa_after_load"] = rss_mb(server.process.pid)
         if server.action_process:
             result["rss_mb"]["actions_after_load"] = rss_mb(server.action_process.pid)

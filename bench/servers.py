@@ -13,6 +13,7 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
+from bench.machine import process_tree
 from tests.stack import ROOT, RASA, free_port
 
 # Same quiet, offline environment as the Makefile; PYTHONHASHSEED fixed so training is repeatable.
@@ -36,6 +37,8 @@ class Project:
     # SQLAlchemy URL of the tracker store for our bot: "sqlite" (default, as `make run`: a fresh SQLite
     # file), "memory" (Rasa's InMemoryTrackerStore) or any other URL, e.g. PostgreSQL.
     tracker_store: str = "sqlite"
+    # "redis": a RedisLockStore on 127.0.0.1, which Rasa requires before it runs several Sanic workers.
+    lock_store: Optional[str] = None
 
 
 def env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -43,24 +46,14 @@ def env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (Sanic may fork workers), from /proc."""
+    """Resident memory of a process and its children (Sanic forks workers when there are several), from /proc."""
     total = 0.0
-    for candidate in [pid, *_children(pid)]:
+    for member in process_tree(pid):
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) / 1024
     return round(total, 1)
-
-
-def _children(pid: int) -> List[int]:
-    found: List[int] = []
-    with contextlib.suppress(FileNotFoundError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                for child in (task / "children").read_text().split():
-                    found += [int(child), *_children(int(child))]
-    return found
 
 
 def train(project: Project, out: Path, cache: Path, log: Path) -> float:
@@ -173,7 +166,7 @@ def serving(project: Project, model: Path, workdir: Path, first_message: str, st
     try:
         if project.actions:
             action_process, action_url = start_actions(workdir)
-            project.endpoints = _write_endpoints(workdir, action_url, project.tracker_store)
+            project.endpoints = _write_endpoints(workdir, action_url, project.tracker_store, project.lock_store)
         for attempt in range(startups):
             server = start_rasa(project, model, workdir, first_message, action_process, extra_env)
             times.append(server.startup_s)
@@ -189,10 +182,12 @@ def serving(project: Project, model: Path, workdir: Path, first_message: str, st
             action_process.terminate()
 
 
-def _write_endpoints(workdir: Path, action_url: str, tracker_store: str) -> Path:
+def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_store: Optional[str]) -> Path:
     """Our production layout by default, as `make run`: SQL tracker store on SQLite, in-memory lock store."""
     endpoints = workdir / "endpoints.yml"
     url = f"sqlite:///{workdir / 'conversations.db'}" if tracker_store == "sqlite" else tracker_store
-    tracker = f"tracker_store:\n  type: SQL\n  url: {url}\n" if tracker_store != "memory" else ""
-    endpoints.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n{tracker}")
+    stores = f"tracker_store:\n  type: SQL\n  url: {url}\n" if tracker_store != "memory" else ""
+    if lock_store == "redis":
+        stores += f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  key_prefix: bench{os.urandom(4).hex()}\n"
+    endpoints.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n{stores}")
     return endpoints

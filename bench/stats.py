@@ -61,6 +61,10 @@ ROWS: List[Row] = [
     Row("throughput, 20 users", "load.20.messages_per_s", "msg/s", min_value=100),
     Row("errors, 20 users", "load.20.errors", ""),
     Row("p95 under load, 20 users", "load.20.p95_ms", "ms"),
+    # CPU time per message does not depend on what else runs on the machine: compare runs by this.
+    Row("Rasa CPU per message, 20 users", "load.20.cpu.rasa_cpu_ms_per_message", "ms"),
+    Row("action server CPU per message, 20 users", "load.20.cpu.actions_cpu_ms_per_message", "ms"),
+    Row("others' CPU during 20-user load", "load.20.cpu.others_cores", "cores"),
     Row("throughput, 50 users", "load.50.messages_per_s", "msg/s"),
     Row("errors, 50 users", "load.50.errors", ""),
     Row("p95 under load, 50 users", "load.50.p95_ms", "ms"),

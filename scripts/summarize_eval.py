@@ -110,7 +110,8 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
             if label != "weighted avg":
                 lines.append(f"| {label} | {values['f1-score']:.3f} | {values['precision']:.3f} | "
                              f"{values['recall']:.3f} | {values['support']} | {values['false_positives']} |")
-        lines += [f"- `{m['text']}`: missed {m['missed']}, unexpected {m['unexpected']}" for m in result["mistakes"][:8]]
+        lines += [f"- `{m['text']}`: missed {m['missed']}, unexpected {m['unexpected']}"
+                  for m in result["mistakes"][:8]]
     images = [image for path in (cv, holdout, stories) if path for image in sorted(path.glob("*.png"))]
     if images:
         lines += ["", "## Rasa's plots", ""] + [f"- {_link(image, out)}" for image in images]
