@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advisor import Situation
@@ -302,8 +302,8 @@ class ActionFollowUp(Action):
         topic = tracker.get_slot(SLOT_TOPIC)
         ctx = remembered_context(tracker)
         if not said and topic not in TOPICS:
-            utter(dispatcher, rephrase(again=False))
-            return []
+            # Nothing to follow up: the same "please rephrase" as any misunderstanding, counted as one.
+            return [FollowupAction(ActionRephrase.NAME)]
         credentials = said.get(ENTITY_CREDENTIAL, [])
         previous = topic
         if len(credentials) >= 2:
@@ -329,8 +329,10 @@ class ActionFollowUp(Action):
 class ActionRephrase(Action):
     """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person."""
 
+    NAME = "action_rephrase"
+
     def name(self) -> Text:
-        return "action_rephrase"
+        return self.NAME
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.helpers import ACTIONS, Conversation
+from rasa_sdk.executor import CollectingDispatcher
+
+from tests.helpers import ACTIONS, Conversation, make_tracker, run_coroutine
 from tests.stack import ROOT
 
 
@@ -134,8 +136,9 @@ def test_unknown_entity_values_are_ignored_not_echoed():
 
 
 def test_fragment_without_context_asks_to_rephrase():
-    text, buttons = ask("action_follow_up", "inform")
-    assert text.startswith("Sorry, I didn't quite get that") and len(buttons) == 4
+    dispatcher = CollectingDispatcher()
+    events = run_coroutine(ACTIONS["action_follow_up"].run(dispatcher, make_tracker("inform"), {}))
+    assert dispatcher.messages == [] and [(e["event"], e["name"]) for e in events] == [("followup", "action_rephrase")]
 
 
 def test_organization_without_a_name_offers_choices():
