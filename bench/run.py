@@ -132,7 +132,12 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--tracker-store", default="sqlite",
                         help="our bot's tracker store: sqlite (as `make run`), memory, or an SQLAlchemy URL")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (models, logs)")
+    parser.add_argument("--table", type=Path, help="only print the table of an earlier run's JSON file")
     args = parser.parse_args(list(argv) or None)
+    if args.table:
+        earlier = json.loads(args.table.read_text())
+        print(stats.render(stats.comparison(earlier["ours"], earlier["baseline"])))
+        return 0
     report = bench(args)
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
