@@ -40,7 +40,9 @@ def confused_pairs(report: Dict[str, object], top: int = 8) -> List[Tuple[int, s
 
 
 def _link(image: Path, out: Path) -> str:
-    return f"[{image.name}]({os.path.relpath(image, out.parent)})"
+    """Relative to the summary, so the links work wherever results/ is opened."""
+    target = os.path.relpath(image, out.parent)
+    return f"[{target}]({target})"
 
 
 def _check(ok: bool) -> str:
