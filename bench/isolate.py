@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -53,10 +54,19 @@ def _store(kind: str) -> Iterator[str]:
         yield kind
 
 
+@contextlib.contextmanager
+def _removed(workdir: Path) -> Iterator[None]:
+    """Logs and the SQLite file are only needed while the variant runs."""
+    try:
+        yield
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def measure(name: str, seconds: float, users: int, model: Path) -> Dict[str, object]:
     store, lock_store, extra_env = VARIANTS[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"cma-isolate-{name}-"))
-    with _store(store) as url:
+    with _store(store) as url, _removed(workdir):
         project = Project("cma", ROOT, ROOT / "data", ROOT / "config.yml", ROOT / "domain.yml", actions=True,
                           tracker_store=url, lock_store=lock_store)
         with serving(project, model, workdir, "hi", extra_env=extra_env) as (server, startups):
