@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import json
 import re
 
@@ -139,9 +141,11 @@ def test_short_real_run_of_our_bot(tmp_path):
     project = Project("cma", ROOT, ROOT / "data", ROOT / "config.yml", ROOT / "domain.yml", actions=True,
                       tracker_store="memory")
     with serving(project, MODEL, tmp_path, "hi") as (server, startups):
-        load.warm_up(server.url, messages.OURS, rounds=1)
-        latency = load.single_user(server.url, messages.OURS, 12)
-        under_load = load.load(server.url, messages.OURS, users=4, seconds=3)
+        # The load client runs its own event loop; Playwright's browser tests keep one in this thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(load.warm_up, server.url, messages.OURS, rounds=1).result()
+            latency = pool.submit(load.single_user, server.url, messages.OURS, 12).result()
+            under_load = pool.submit(load.load, server.url, messages.OURS, users=4, seconds=3).result()
         memory = rss_mb(server.process.pid)
     assert startups[0] > 0 and 100 < memory < 4000
     assert latency["count"] == 12 and latency["errors"] == 0 and latency["empty_replies"] == 0
