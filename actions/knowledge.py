@@ -245,6 +245,12 @@ ADVISOR_SLOTS = ("program", "experience", "military", "focus")
 STANDINGS = ("ready", "after_program", "check", "plan")  # strongest first
 
 
+def _standing(value: str) -> str:
+    if value not in STANDINGS:
+        raise ValueError(f"unknown standing '{value}' (known: {', '.join(STANDINGS)})")
+    return value
+
+
 class Option(_Strict):
     value: str
     title: str
@@ -300,11 +306,7 @@ class AdvisorRule(_Strict):
     reason: str
     source: str
 
-    @validator("standing")
-    def _known_standing(cls, value: str) -> str:
-        if value not in STANDINGS:
-            raise ValueError(f"unknown standing '{value}' (known: {', '.join(STANDINGS)})")
-        return value
+    _known_standing = validator("standing", allow_reuse=True)(lambda cls, value: _standing(value))
 
 
 class FocusFit(_Strict):
@@ -325,11 +327,7 @@ class Step(_Strict):
     text: str
     top_standing: Optional[List[str]] = None
 
-    @validator("top_standing", each_item=True)
-    def _known_standing(cls, value: str) -> str:
-        if value not in STANDINGS:
-            raise ValueError(f"unknown standing '{value}' (known: {', '.join(STANDINGS)})")
-        return value
+    _known_standing = validator("top_standing", each_item=True, allow_reuse=True)(lambda cls, value: _standing(value))
 
 
 class Advisor(_Strict):
