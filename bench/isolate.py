@@ -33,15 +33,16 @@ from bench import load, machine, messages  # noqa: E402
 from bench.servers import Project, rss_mb, serving  # noqa: E402
 from tests.stack import MODEL, postgres_database  # noqa: E402
 
-FAST_VALIDATION = str(ROOT / "bench" / "experiments" / "fast_action_validation")
+# Rasa's own per-reply schema validation, i.e. without addons/rasa_patches.py.
+RASA_VALIDATION = str(ROOT / "bench" / "experiments" / "rasa_validation")
 
 # name: (tracker store, lock store, extra environment of the Rasa server)
 VARIANTS: Dict[str, tuple] = {
     "shipped": ("sqlite", None, {}),
     "memory": ("memory", None, {}),
     "postgres": ("postgres", None, {}),
-    "fast-validation": ("sqlite", None, {"PYTHONPATH": FAST_VALIDATION}),
-    "fast-validation+2-workers": ("postgres", "redis", {"PYTHONPATH": FAST_VALIDATION, "SANIC_WORKERS": "2"}),
+    "rasa-validation": ("sqlite", None, {"PYTHONPATH": RASA_VALIDATION}),
+    "2-workers": ("postgres", "redis", {"SANIC_WORKERS": "2"}),
 }
 
 

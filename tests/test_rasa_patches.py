@@ -21,6 +21,13 @@ def test_the_patch_is_in_place():
     assert RemoteAction._validate_action_result is _validate_action_result
 
 
+def test_rasas_own_check_is_kept_for_the_benchmark():
+    from addons.rasa_patches import RASA_VALIDATE_ACTION_RESULT
+
+    assert RASA_VALIDATE_ACTION_RESULT is not _validate_action_result
+    assert RASA_VALIDATE_ACTION_RESULT(RemoteAction("action_x", None), GOOD) is True
+
+
 def test_valid_replies_pass():
     assert RemoteAction("action_x", None)._validate_action_result(GOOD) is True
 
