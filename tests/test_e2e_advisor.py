@@ -7,31 +7,12 @@ mixed, and checked against what the article allows for that life situation.
 from __future__ import annotations
 
 import uuid
-from typing import List, Sequence, Tuple
-
 import pytest
 
 from actions.knowledge import load_site
+from tests.test_e2e_rest import converse, replies_text as text_of
 
 pytestmark = pytest.mark.stack
-
-Turn = Tuple[str, Sequence[str], Sequence[str]]  # message, must appear, must not appear
-
-
-def text_of(replies: List[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
-
-
-def converse(stack, turns: Sequence[Turn], sender: str = "") -> str:
-    sender = sender or f"advisor-{uuid.uuid4()}"
-    for message, present, absent in turns:
-        text = text_of(stack.send(sender, message))
-        for fact in present:
-            assert fact in text, f"{fact!r} not in the reply to {message!r}:\n{text}"
-        for fact in absent:
-            assert fact not in text, f"{fact!r} should not be in the reply to {message!r}:\n{text}"
-    return sender
-
 
 def tracker_slots(stack, sender: str) -> dict:
     return stack.tracker(sender)["slots"]

@@ -57,18 +57,20 @@ def test_question_gets_the_facts(stack, question, facts):
         assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
 
 
-def _conversation(stack, turns):
-    sender = f"e2e-{uuid.uuid4()}"
+def converse(stack, turns, sender: str = "") -> str:
+    """Several turns of one conversation: (message, must appear, must not appear); returns the sender id."""
+    sender = sender or f"e2e-{uuid.uuid4()}"
     for question, facts, absent in turns:
         text = replies_text(stack.send(sender, question))
         for fact in facts:
             assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
         for fact in absent:
             assert fact not in text, f"{fact!r} should not be in reply to {question!r}:\n{text}"
+    return sender
 
 
 def test_follow_ups_about_a_credential(stack):
-    _conversation(stack, [
+    converse(stack, [
         ("tell me about the RMA", ["American Medical Technologists"], []),
         ("who offers it?", ["American Medical Technologists", "americanmedtech.org"], []),
         ("how do I get it?", ["For the RMA", "five years"], []),
@@ -76,7 +78,7 @@ def test_follow_ups_about_a_credential(stack):
 
 
 def test_follow_ups_about_pay(stack):
-    _conversation(stack, [
+    converse(stack, [
         ("how much do CMAs make?", ["$20.76", "$39,085"], ["$17.88"]),
         ("and per hour?", ["$20.76 an hour"], ["$39,085"]),
         ("what about without certification?", ["$17.88 an hour"], ["$20.76"]),
@@ -84,14 +86,14 @@ def test_follow_ups_about_pay(stack):
 
 
 def test_follow_up_switches_credential(stack):
-    _conversation(stack, [
+    converse(stack, [
         ("what's the NCMA?", ["National Center for Competency Testing"], []),
         ("and the CMA?", ["American Association of Medical Assistants"], ["National Center"]),
     ])
 
 
 def test_button_payload_with_entities(stack):
-    _conversation(stack, [
+    converse(stack, [
         ('/ask_eligibility{"credential":"CCMA"}', ["For the CCMA", "nhanow.com"], []),
     ])
 
