@@ -40,3 +40,40 @@ def test_invalid_replies_are_refused_as_before(reply):
         jsonschema.validate(reply, RemoteAction.action_response_format_spec())
     assert patched.value.message.startswith(original.value.message)
     assert "Failed to validate Action server response" in patched.value.message
+
+
+def _event_type_names():
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+
+    return sorted({cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)})
+
+
+@pytest.mark.parametrize("type_name", _event_type_names())
+def test_every_event_type_resolves_to_the_class_rasa_finds(type_name):
+    from rasa.shared.core.events import Event
+
+    from addons.rasa_patches import RASA_RESOLVE_BY_TYPE
+
+    assert Event.resolve_by_type(type_name) is RASA_RESOLVE_BY_TYPE(type_name)
+
+
+def test_unknown_event_names_behave_as_in_rasa():
+    from rasa.shared.core.events import Event, UserUttered
+
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_an_event_class_defined_later_still_resolves():
+    from rasa.shared.core.events import Event, SlotSet
+
+    Event.resolve_by_type("slot")  # the index exists before the new class
+
+    class LateEvent(SlotSet):
+        type_name = "late_event_for_test"
+
+    assert Event.resolve_by_type("late_event_for_test") is LateEvent
+    assert Event.from_parameters({"event": "late_event_for_test", "name": "topic", "value": "pay"}).value == "pay"
