@@ -49,6 +49,11 @@ def _check(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _margin(value: float, floor: float) -> str:
+    """How far above (met) or below (missed) the floor, without a sign to decode."""
+    return f"{_check(value >= floor)} ({'by' if value < floor else 'above by'} {abs(value - floor):.3f})"
+
+
 def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], entities: Optional[Path],
           out: Path) -> Tuple[str, bool]:
     """The Markdown text and whether every floor that was measured is met."""
@@ -62,7 +67,7 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
         worst_name, worst = min(((n, v["f1-score"]) for n, v in intents_of(cv_report).items()), key=lambda i: i[1])
         ok_weighted, ok_worst = weighted >= WEIGHTED_F1_FLOOR, worst >= INTENT_F1_FLOOR
         overview += [f"| 5-fold cross-validation, weighted intent F1 | {weighted:.3f} | ≥ {WEIGHTED_F1_FLOOR} | "
-                     f"{_check(ok_weighted)} (by {weighted - WEIGHTED_F1_FLOOR:+.3f}) |",
+                     f"{_margin(weighted, WEIGHTED_F1_FLOOR)} |",
                      f"| lowest intent F1 (cross-validation) | {worst:.3f} ({worst_name}) | ≥ {INTENT_F1_FLOOR} | "
                      f"{_check(ok_worst)} |"]
         all_ok &= ok_weighted and ok_worst
@@ -71,7 +76,7 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
         ok = weighted >= HOLDOUT_F1_FLOOR
         examples = sum(v["support"] for v in intents_of(reports["held-out"]).values())
         overview.append(f"| held-out file ({examples} examples), weighted intent F1 | {weighted:.3f} | "
-                        f"≥ {HOLDOUT_F1_FLOOR} | {_check(ok)} (by {weighted - HOLDOUT_F1_FLOOR:+.3f}) |")
+                        f"≥ {HOLDOUT_F1_FLOOR} | {_margin(weighted, HOLDOUT_F1_FLOOR)} |")
         all_ok &= ok
     entity_results = json.loads(entities.read_text()) if entities else {}
     for source, result in entity_results.items():
