@@ -11,17 +11,31 @@ which walks the whole Event class tree for each one (about 5 % of the server's
 CPU per message in a py-spy profile, more as conversations grow). The lookup
 is now a dict, rebuilt when a name is missing so events defined later still
 resolve; names it cannot find go to Rasa's own method, unchanged.
+
+Rasa's `RedisLockStore` changes a conversation's lock by reading it, changing
+it in Python and writing it back, with nothing stopping another Rasa instance
+in between (Rasa issue #9213). When two messages of one conversation reach two
+instances at the same moment, both can be issued ticket 0 and run together;
+the SQL tracker store then drops one of the user messages
+(tests/test_scale.py caught it). Each change is now one Redis transaction
+(WATCH / MULTI, retried when the lock changed meanwhile): issuing a ticket,
+dropping expired tickets, and finishing (remove the ticket, delete the lock if
+nobody waits).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Callable, Dict, Optional, Text, Tuple, Type
+
+import json
 
 import jsonschema
 import rasa.core.actions.action
 import rasa.shared.utils.common
 from jsonschema.exceptions import best_match
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.shared.core.events import Event
 
 RemoteAction = rasa.core.actions.action.RemoteAction
@@ -74,3 +88,74 @@ def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> O
 
 
 Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def _change_lock(
+    store: RedisLockStore,
+    conversation_id: Text,
+    change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]],
+) -> Any:
+    """Apply `change` to the stored lock in one transaction; a lock of None is deleted."""
+    key = store.key_prefix + conversation_id
+    outcome: Dict[Text, Any] = {}
+
+    def apply(pipe: Any) -> None:
+        stored = pipe.get(key)
+        lock = TicketLock.from_dict(json.loads(stored)) if stored else None
+        new_lock, outcome["value"] = change(lock)
+        pipe.multi()
+        if new_lock is None:
+            pipe.delete(key)
+        else:
+            pipe.set(key, new_lock.dumps())
+
+    store.red.transaction(apply, key)
+    return outcome["value"]
+
+
+def issue_ticket(self: RedisLockStore, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def change(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
+        lock = lock or self.create_lock(conversation_id)
+        return lock, lock.issue_ticket(lock_lifetime)
+
+    try:
+        return _change_lock(self, conversation_id, change)
+    except Exception as error:
+        raise LockError(f"Error while acquiring lock. Error:\n{error}")
+
+
+def update_lock(self: RedisLockStore, conversation_id: Text) -> None:
+    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+        if lock is not None:
+            lock.remove_expired_tickets()
+        return lock, None
+
+    _change_lock(self, conversation_id, change)
+
+
+def finish_serving(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
+    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+        if lock is not None:
+            lock.remove_ticket_for(ticket_number)
+        return lock, None
+
+    _change_lock(self, conversation_id, change)
+
+
+def cleanup(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
+    """Finish serving and delete the lock if nobody waits, in one step (Rasa does it in three)."""
+
+    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+        if lock is not None:
+            lock.remove_ticket_for(ticket_number)
+            if not lock.is_someone_waiting():
+                lock = None
+        return lock, None
+
+    _change_lock(self, conversation_id, change)
+
+
+RedisLockStore.issue_ticket = issue_ticket
+RedisLockStore.update_lock = update_lock
+RedisLockStore.finish_serving = finish_serving
+RedisLockStore.cleanup = cleanup
