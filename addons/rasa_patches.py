@@ -26,7 +26,7 @@ nobody waits).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, Dict, Optional, Text, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Text, Type
 
 import json
 
@@ -93,66 +93,68 @@ Event.resolve_by_type = staticmethod(resolve_by_type)
 def _change_lock(
     store: RedisLockStore,
     conversation_id: Text,
-    change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], Any]],
-) -> Any:
-    """Apply `change` to the stored lock in one transaction; a lock of None is deleted."""
+    change: Callable[[TicketLock], Optional[TicketLock]],
+    create: bool = False,
+) -> None:
+    """Read, `change` and write back the lock in one transaction (retried if another instance wrote it).
+
+    `change` edits the lock and returns it, or None to delete it. With no stored lock it runs only if `create`.
+    """
     key = store.key_prefix + conversation_id
-    outcome: Dict[Text, Any] = {}
 
     def apply(pipe: Any) -> None:
         stored = pipe.get(key)
         lock = TicketLock.from_dict(json.loads(stored)) if stored else None
-        new_lock, outcome["value"] = change(lock)
+        if lock is None and create:
+            lock = store.create_lock(conversation_id)
+        if lock is not None:
+            lock = change(lock)
         pipe.multi()
-        if new_lock is None:
+        if lock is None:
             pipe.delete(key)
         else:
-            pipe.set(key, new_lock.dumps())
+            pipe.set(key, lock.dumps())
 
     store.red.transaction(apply, key)
-    return outcome["value"]
 
 
 def issue_ticket(self: RedisLockStore, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-    def change(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
-        lock = lock or self.create_lock(conversation_id)
-        return lock, lock.issue_ticket(lock_lifetime)
+    issued: List[int] = []  # the last attempt's ticket is the one stored
+
+    def issue(lock: TicketLock) -> TicketLock:
+        issued.append(lock.issue_ticket(lock_lifetime))
+        return lock
 
     try:
-        return _change_lock(self, conversation_id, change)
+        _change_lock(self, conversation_id, issue, create=True)
     except Exception as error:
         raise LockError(f"Error while acquiring lock. Error:\n{error}")
+    return issued[-1]
 
 
 def update_lock(self: RedisLockStore, conversation_id: Text) -> None:
-    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-        if lock is not None:
-            lock.remove_expired_tickets()
-        return lock, None
+    def drop_expired(lock: TicketLock) -> TicketLock:
+        lock.remove_expired_tickets()
+        return lock
 
-    _change_lock(self, conversation_id, change)
+    _change_lock(self, conversation_id, drop_expired)
+
+
+def _finish(self: RedisLockStore, conversation_id: Text, ticket_number: int, delete_if_idle: bool) -> None:
+    def remove(lock: TicketLock) -> Optional[TicketLock]:
+        lock.remove_ticket_for(ticket_number)
+        return None if delete_if_idle and not lock.is_someone_waiting() else lock
+
+    _change_lock(self, conversation_id, remove)
 
 
 def finish_serving(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
-    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-        if lock is not None:
-            lock.remove_ticket_for(ticket_number)
-        return lock, None
-
-    _change_lock(self, conversation_id, change)
+    _finish(self, conversation_id, ticket_number, delete_if_idle=False)
 
 
 def cleanup(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
     """Finish serving and delete the lock if nobody waits, in one step (Rasa does it in three)."""
-
-    def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-        if lock is not None:
-            lock.remove_ticket_for(ticket_number)
-            if not lock.is_someone_waiting():
-                lock = None
-        return lock, None
-
-    _change_lock(self, conversation_id, change)
+    _finish(self, conversation_id, ticket_number, delete_if_idle=True)
 
 
 RedisLockStore.issue_ticket = issue_ticket
