@@ -1,4 +1,4 @@
-"""Rasa 3.6 hot spots fixed at import time (the package is imported when Rasa loads the model).
+"""Rasa 3.6 fixes applied at import time (the package is imported when Rasa loads the model).
 
 Every reply from the action server is checked against a JSON schema. Rasa 3.6
 calls `jsonschema.validate`, which checks the schema itself and builds a new
@@ -25,10 +25,9 @@ nobody waits).
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Text, Type
-
-import json
 
 import jsonschema
 import rasa.core.actions.action
