@@ -94,15 +94,18 @@ soak: $(STAMPS)/python $(MODEL)
 
 # Quality report in results/summary.md: 5-fold cross-validation of the NLU pipeline, the trained
 # model on the held-out file tests/nlu_holdout.yml and on the test stories, entity F1 (which
-# Rasa does not score for spaCy entities). Exits 1 while the quality floor is missed (README).
+# Rasa does not score for spaCy entities), and the real-question set (tests/real_questions.yml)
+# sent over REST to the real stack, every failure in results/real_questions/failures.md.
+# Exits 1 while the quality floor is missed (README).
 evaluate: $(MODEL)
-	@rm -rf results/nlu_cv results/nlu_holdout results/stories_eval results/entities.json results/summary.md
+	@rm -rf results/nlu_cv results/nlu_holdout results/stories_eval results/entities.json results/summary.md results/real_questions
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --runs 1 --out results/nlu_cv --config config.yml
 	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/nlu_holdout
 	$(RASA) test core --stories tests/test_stories.yml --model $(MODEL) --out results/stories_eval
 	$(PY) -m bench.entities --model $(MODEL) --out results/entities.json data/nlu tests/nlu_holdout.yml
+	$(PY) -m bench.real_questions --out results/real_questions
 	$(PY) scripts/summarize_eval.py --cv results/nlu_cv --holdout results/nlu_holdout \
-	  --stories results/stories_eval --entities results/entities.json
+	  --stories results/stories_eval --entities results/entities.json --real results/real_questions
 
 # Our bot against a stock `rasa init` bot, same run: training, start-up, memory, latency,
 # load at 20 and 50 users (about 15 minutes on a quiet machine, 25 on a busy one). Table printed;

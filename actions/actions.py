@@ -13,7 +13,19 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advisor import Situation
-from actions.answers import TOPICS, TOPICS_BY_ENTITY, Answer, Context, feedback_prompt, personal_note, rephrase
+from actions.answers import (
+    GAP_TOPICS,
+    TOPICS,
+    TOPICS_BY_ENTITY,
+    Answer,
+    Context,
+    feedback_prompt,
+    gap_answer,
+    personal_note,
+    rephrase,
+    role_answer,
+    situation_answer,
+)
 from actions.constants import (
     ADVISOR_SLOT_PREFIX,
     ENTITY_CERTIFICATION_STATUS,
@@ -31,11 +43,15 @@ from actions.constants import (
     SLOT_PAY_PERIOD,
     SLOT_SKILL_TYPE,
     SLOT_TOPIC,
+    READING_KEY,
+    TOPIC_OF_INTENT,
 )
-from actions.knowledge import ADVISOR_SLOTS, Knowledge, load_knowledge, load_or_exit
+from actions.knowledge import ADVISOR_SLOTS, Knowledge, load_knowledge, load_or_exit, load_site
+from actions.reading import Reading, answer_plan
 
 
 KNOWLEDGE = load_or_exit(load_knowledge)
+SITE = load_or_exit(load_site)
 
 # Each entity label maps to the slot that remembers it.
 ENTITY_SLOTS = {
@@ -80,6 +96,12 @@ def message_entities(tracker: Tracker) -> Dict[str, List[str]]:
     return {label: values for label, values in found.items() if values}
 
 
+def issued_by(organization: Optional[str]) -> Optional[str]:
+    """"Am I eligible for NCCT certification?" asks about the one credential NCCT issues."""
+    issued = [c.id for c in KNOWLEDGE.credentials if c.issuer == organization]
+    return issued[0] if len(issued) == 1 else None
+
+
 def _first(values: Optional[List[str]]) -> Optional[str]:
     return values[0] if values else None
 
@@ -114,19 +136,33 @@ def situation(tracker: Tracker) -> Situation:
 PERSONAL_TOPICS = ("credential", "eligibility", "issuer")
 
 
+def compose(topic: str, ctx: Context) -> Answer:
+    """A topic's answer; the gaps among topics (cost, duration) are worded like every other gap."""
+    if topic in GAP_TOPICS:
+        return gap_answer(KNOWLEDGE, SITE, [topic], ctx)
+    return TOPICS[topic](KNOWLEDGE, ctx)
+
+
+def ask_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> List[EventType]:
+    """"Was this helpful?" once per topic, never in the middle of the questionnaire."""
+    asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
+    if topic in asked or tracker.active_loop_name is not None:
+        return []
+    utter(dispatcher, feedback_prompt(topic))
+    return [SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic])]
+
+
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, ctx: Context) -> List[EventType]:
     """Answer, make it personal where the advisor answers allow, and ask for feedback once per topic."""
-    answer = TOPICS[topic](KNOWLEDGE, ctx)
+    answer = compose(topic, ctx)
     note = personal_note(KNOWLEDGE, situation(tracker), ctx.credential) if topic in PERSONAL_TOPICS else None
     if note:
         answer = Answer(f"{answer.text}\n{note}", answer.buttons)
+    feeling = Reading.from_dict(tracker.latest_message.get(READING_KEY)).feeling
+    if feeling and KNOWLEDGE.feelings:
+        answer = Answer(f"{KNOWLEDGE.feelings.reply} {answer.text}", answer.buttons)
     utter(dispatcher, answer)
-    events = remember(topic, ctx)
-    asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
-    if topic not in asked and tracker.active_loop_name is None:
-        utter(dispatcher, feedback_prompt(topic))
-        events.append(SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic]))
-    return events
+    return remember(topic, ctx) + ask_feedback(dispatcher, tracker, topic)
 
 
 def remember(topic: str, ctx: Context) -> List[EventType]:
@@ -161,7 +197,7 @@ class TopicAnswer(Action):
         said = message_entities(tracker)
         remembered = remembered_context(tracker)
         credentials = said.get(ENTITY_CREDENTIAL, [])
-        credential = _first(credentials)
+        credential = _first(credentials) or issued_by(_first(said.get(ENTITY_ORGANIZATION)))
         if credential is None and self.carries_credential:
             credential = remembered.credential
         return Context(
@@ -301,7 +337,7 @@ class ActionFollowUp(Action):
         said = message_entities(tracker)
         topic = tracker.get_slot(SLOT_TOPIC)
         ctx = remembered_context(tracker)
-        if not said and topic not in TOPICS:
+        if not said and topic not in TOPICS and topic not in GAP_TOPICS:
             # Nothing to follow up: the same "please rephrase" as any misunderstanding, counted as one.
             return [FollowupAction(ActionRephrase.NAME)]
         credentials = said.get(ENTITY_CREDENTIAL, [])
@@ -324,6 +360,51 @@ class ActionFollowUp(Action):
         for label, values in said.items():
             ctx = ctx.but(**{ENTITY_SLOTS[label]: values[0]})
         return answer_topic(dispatcher, tracker, topic, ctx)
+
+
+class ActionAnswerReading(TopicAnswer):
+    """Answers what addons/knowledge_reader.py recognised in the student's own words.
+
+    In order: a short acknowledgement of a worry; the subjects the sources don't
+    cover, or the neighbouring roles they don't describe; what the student's
+    situation means under the advisor rules (remembered for later answers); and
+    the classifier's topic, where it adds the part of the question the article answers.
+    """
+
+    topic = "reading"
+
+    def name(self) -> Text:
+        return "action_answer_reading"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        data = tracker.latest_message.get(READING_KEY) or {}
+        reading = Reading.from_dict(data)
+        guess = data.get("asked") or {}
+        asked = TOPIC_OF_INTENT.get(guess.get("name") or "")
+        ctx = self.context(tracker)
+        plan = answer_plan(reading, asked, (tracker.latest_message.get("intent") or {}).get("name"),
+                           float(guess.get("confidence") or 0.0))
+        personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
+        answers: List[Answer] = []
+        for part in plan.parts:
+            if part == "gaps":
+                answers.append(gap_answer(KNOWLEDGE, SITE, reading.gaps, ctx, reading.roles))
+            elif part == "roles":
+                answers.append(role_answer(KNOWLEDGE, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
+
+            elif part == "situation":
+                answers.append(situation_answer(KNOWLEDGE, personal, reading.situations, ctx))
+        topics = [plan.topic] if plan.topic else [t for g in reading.gaps[:1] for t in KNOWLEDGE.gap(g).answer_with]
+        answers += [compose(topic, ctx) for topic in topics]
+        if reading.feeling and KNOWLEDGE.feelings and answers:
+            answers[0] = Answer(f"{KNOWLEDGE.feelings.reply} {answers[0].text}", answers[0].buttons)
+        for answer in answers:
+            utter(dispatcher, answer)
+        events: List[EventType] = [SlotSet(slot_name(slot), value) for slot, value in reading.sets.items()]
+        events += remember(topics[-1], ctx) if topics else [SlotSet(SLOT_TOPIC, None)]
+        return events + ask_feedback(dispatcher, tracker, plan.feedback_topic)
 
 
 class ActionRephrase(Action):

@@ -12,8 +12,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import KNOWLEDGE, situation, slot_name, utter
+from actions.actions import KNOWLEDGE, SITE, situation, slot_name, utter
 from actions.advisor import SKIPPED, parse_answer
+from actions.reading import Reading
 from actions.answers import (
     advising_contact,
     advisor_intro,
@@ -32,21 +33,20 @@ from actions.constants import (
     ENTITY_FEEDBACK_TOPIC,
     INTENT_FEEDBACK_POSITIVE,
     NLU_FALLBACK,
+    READING_KEY,
     REQUESTED_SLOT,
     SLOT_ADVISOR_RETRIES,
     SLOT_FEEDBACK,
     SLOT_RECOMMENDATION,
     SLOT_TOPIC,
 )
-from actions.knowledge import ADVISOR_SLOTS, Question, load_or_exit, load_site
+from actions.knowledge import ADVISOR_SLOTS, Question
 
 # An answer that cannot be understood is asked again at most this many times.
 MAX_RETRIES = 2
 # How sure NLU must be that an answer-like message ("no, I never did one") is really "stop".
 CONTROL_CONFIDENCE = 0.6
 
-
-SITE = load_or_exit(load_site)
 
 
 def _normalise(text: str) -> str:
@@ -105,7 +105,9 @@ class ValidateAdvisorForm(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or NLU_FALLBACK
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         exact = _exact_option(text, question)
-        value = parse_answer(text, question)
+        # "I served as a medic in the army" answers the military question although no option is said.
+        read_from_story = Reading.from_dict(tracker.latest_message.get(READING_KEY)).sets.get(question_slot)
+        value = parse_answer(text, question) or read_from_story
         # "never mind" steers away even though "never" could answer; a hesitant guess does not.
         if not exact and intent in CONTROL_INTENTS and (value is None or confidence >= CONTROL_CONFIDENCE):
             return {}
@@ -154,7 +156,11 @@ class AskFocus(AskAdvisorQuestion):
 
 
 class ActionStartAdvisor(Action):
-    """Starts the advisor afresh: earlier answers are cleared so "start over" means it."""
+    """Starts the advisor afresh: earlier answers are cleared so "start over" means it.
+
+    What the same message says about the student ("I was an army medic, which
+    credential fits me?") is kept, so the form does not ask it again.
+    """
 
     def name(self) -> Text:
         return "action_start_advisor"
@@ -163,7 +169,8 @@ class ActionStartAdvisor(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         dispatcher.utter_message(text=advisor_intro())
-        return [SlotSet(slot_name(slot), None) for slot in ADVISOR_SLOTS] + [
+        told = Reading.from_dict(tracker.latest_message.get(READING_KEY)).sets
+        return [SlotSet(slot_name(slot), told.get(slot)) for slot in ADVISOR_SLOTS] + [
             SlotSet(SLOT_ADVISOR_RETRIES, None),
             SlotSet(SLOT_RECOMMENDATION, None),
         ]

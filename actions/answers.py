@@ -29,7 +29,16 @@ from actions.constants import (
     YEARLY,
 )
 from actions.advisor import SKIPPED, Fit, Situation, assess, matches, next_steps, recommended
-from actions.knowledge import ISSUER_REFERENCE, Credential, Knowledge, Organization, OtherMeaning, Site
+from actions.knowledge import (
+    ADVISORS_REFERENCE,
+    ISSUER_REFERENCE,
+    STATE_REFERENCE,
+    Credential,
+    Knowledge,
+    Organization,
+    OtherMeaning,
+    Site,
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ def _credential_label(cred: Credential) -> str:
 def definition(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.definition
     return Answer(
-        f"{topic.summary} {topic.detail}",
+        f"{topic.summary} {topic.detail} {topic.role}",
         [DUTIES, PAY, CREDENTIALS, HOW_TO_START],
     )
 
@@ -241,8 +250,9 @@ def why_certify(kb: Knowledge, ctx: Context) -> Answer:
     comparison = ""
     if certified and non_certified:
         comparison = (
-            f" On pay, certified medical assistants average {certified.yearly} a year {_cite(kb, certified.source)}, "
-            f"against a {non_certified.yearly} median for non-certified ones {_cite(kb, non_certified.source)}."
+            f" On pay, certified medical assistants average {certified.hourly} an hour ({certified.yearly} a year) "
+            f"{_cite(kb, certified.source)}, against a {non_certified.hourly} ({non_certified.yearly}) median for "
+            f"non-certified ones {_cite(kb, non_certified.source)}."
         )
     return Answer(
         f"Getting certified can help: {_join(topic.benefits)}. {topic.employers}{comparison}",
@@ -265,8 +275,10 @@ def programs(kb: Knowledge, ctx: Context) -> Answer:
 
 def exam(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.exam
+    cred = kb.credential(ctx.credential)
+    whose = f"The {cred.id} comes from the {_issuer(kb, cred).name} ({cred.issuer}). " if cred else ""
     return Answer(
-        f"{topic.summary} Common topics: {_join(topic.topics)}.",
+        f"{whose}{topic.summary} Common topics: {_join(topic.topics)}.",
         [RENEWAL, ELIGIBILITY, COST],
     )
 
@@ -331,9 +343,11 @@ def compare(kb: Knowledge, ctx: Context) -> Answer:
     for cred in chosen:
         routes = _join([kb.path(r).short for r in cred.routes], "or")
         focus = cred.focus or "focus not described in my sources"
-        lines.append(f"**{cred.id}** · {_issuer(kb, cred).id} · {routes} · {focus}")
+        note = f" ({cred.experience_note})" if cred.experience_note and len(chosen) <= 2 else ""
+        lines.append(f"**{cred.id}** · {_issuer(kb, cred).id} · {routes}{note} · {focus}")
     return Answer(
-        "Side by side (issuer · ways to qualify · focus):\n" + "\n".join(lines),
+        "Side by side (issuer · ways to qualify · focus):\n" + "\n".join(lines)
+        + (f"\n{kb.topics.exam.summary}" if len(chosen) <= 2 else ""),
         [ELIGIBILITY, EXAM]
         + [_about(c) for c in chosen[:2]],
     )
@@ -345,15 +359,20 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
         lines = []
         for path in kb.paths:
             holders = [c.id for c in kb.credentials if path.id in c.routes]
+            notes = [f"{c.id}: {c.experience_note}" for c in kb.credentials
+                     if path.id == "work_experience" and path.id in c.routes and c.experience_note]
             if holders:
-                lines.append(f"**{_sentence(path.short)[:-1]}**: {_join(holders, 'or')}")
+                extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
+                lines.append(f"**{_sentence(path.short)[:-1]}**: {_join(holders, 'or')}{extra}")
         return Answer(
             "It depends on the credential. Routes the article describes:\n"
             + _bullets(lines)
             + f"\n{kb.topics.exam.summary}",
             [_about(c) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
         )
-    text = f"For the {cred.id}: {cred.qualify}. Then pass the certification exam."
+    text = f"For the {cred.id}: {cred.qualify}."
+    if "exam" not in cred.qualify:
+        text += " Then pass the certification exam."
     if cred.experience_note is None and "work_experience" in cred.routes:
         orgs = referrals(kb, "experience_years", ctx)
         text += (
@@ -383,39 +402,15 @@ def organization(kb: Knowledge, ctx: Context) -> Answer:
 
 
 def referrals(kb: Knowledge, gap_id: str, ctx: Context) -> List[Organization]:
-    """The official bodies to ask about a gap; "issuer" means the credential under discussion's."""
+    """The official bodies among a gap's referrals; "issuer" means the credential under discussion's."""
     orgs: List[Organization] = []
     cred = kb.credential(ctx.credential)
     for ref in kb.gap(gap_id).refer_to:
         if ref == ISSUER_REFERENCE:
             orgs.extend(_issuer(kb, c) for c in ([cred] if cred else kb.credentials))
-        else:
+        elif ref not in (ADVISORS_REFERENCE, STATE_REFERENCE):
             orgs.append(kb.organization(ref))
     return orgs
-
-
-def _where_to_ask(orgs: Sequence[Organization]) -> str:
-    if len(orgs) == 1:
-        return f"The official source is {_org_ref(orgs[0])}."
-    return "The official sources are:\n" + _bullets([f"{o.name} ({o.id}): {o.url}" for o in orgs])
-
-
-def not_covered(kb: Knowledge, gap_id: str, ctx: Context) -> Answer:
-    """Say plainly that the sources don't cover it, and who does."""
-    gap = kb.gap(gap_id)
-    return Answer(
-        f"Sorry, my sources don't cover {gap.subject}, and I'd rather not guess. "
-        + _where_to_ask(referrals(kb, gap_id, ctx)),
-        [HOW_TO_START, CREDENTIALS, PROGRAMS],
-    )
-
-
-def cost(kb: Knowledge, ctx: Context) -> Answer:
-    return not_covered(kb, "cost", ctx)
-
-
-def duration(kb: Knowledge, ctx: Context) -> Answer:
-    return not_covered(kb, "duration", ctx)
 
 
 Composer = Callable[[Knowledge, Context], Answer]
@@ -440,9 +435,10 @@ TOPICS: Dict[str, Composer] = {
     "compare": compare,
     "eligibility": eligibility,
     "organization": organization,
-    "cost": cost,
-    "duration": duration,
 }
+
+# Topics that are gaps of the knowledge file: answered by gap_answer (it needs the school's site file).
+GAP_TOPICS = ("cost", "duration")
 
 # For a bare follow-up ("and the RMA?"), the topics that can take the new
 # detail; otherwise the follow-up starts the default topic for that entity.
@@ -610,3 +606,101 @@ def other_meaning(kb: Knowledge, meaning: OtherMeaning) -> Answer:
         [Button(f"What's the {meaning.acronym}?", payload("ask_credential_details", credential=meaning.acronym))
          if here else CREDENTIALS, PAY, HOW_TO_START],
     )
+
+
+# --- the student's own words: gaps, neighbouring roles, situations (actions/reading.py) ---------
+
+def _advisors_ref(site: Site) -> str:
+    office = site.advising
+    name = office.office.split(" (")[0]
+    return f"{site.school}'s {name} ({office.email}, {office.phone})"
+
+
+def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context) -> str:
+    """"Ask X, Y or Z.": organizations, the issuer(s), the school's advisors, the state."""
+    cred = kb.credential(ctx.credential)
+    parts: List[str] = []
+    for ref in refs:
+        if ref == ISSUER_REFERENCE:
+            if cred:
+                parts.append(_org_ref(_issuer(kb, cred)))
+            else:
+                issuers = [f"{_issuer(kb, c).id} for the {c.id} ({_issuer(kb, c).url})" for c in kb.credentials]
+                parts.append("the body that issues the credential: " + _join(issuers))
+        elif ref == ADVISORS_REFERENCE:
+            parts.append(_advisors_ref(site))
+        elif ref == STATE_REFERENCE:
+            parts.append("the state where you plan to work")
+        else:
+            parts.append(_org_ref(kb.organization(ref)))
+    unique = list(dict.fromkeys(parts))
+    if any("," in part for part in unique[:-1]):
+        return f"To find out, ask {'; or '.join(unique)}."
+    return f"To find out, ask {_join(unique, 'or')}."
+
+
+def gap_answer(
+    kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, role_ids: Sequence[str] = ()
+) -> Answer:
+    """The sources don't cover it: said first, then the nearest things the article says, then whom to ask.
+
+    Roles named alongside ("how long from MA to RN?") add what the article says about them.
+    """
+    gaps = [kb.gap(g) for g in gap_ids]
+    if not gaps:  # the classifier's guess, with no subject the knowledge file names
+        return Answer(
+            "Sorry, my sources don't cover that, and I'd rather not guess. They cover what medical assistants do, "
+            "what they earn, the job outlook, the four main credentials and how to qualify, training and the exam. "
+            f"For anything else, ask {_advisors_ref(site)}.",
+            [TALK_TO_ADVISOR, HOW_TO_START, CREDENTIALS],
+        )
+    sentences = [f"Sorry, my sources don't cover {gaps[0].subject}, and I'd rather not guess."]
+    sentences += [f"They don't cover {gap.subject} either." for gap in gaps[1:]]
+    notes = [g.article_says for g in gaps] + [kb.role(r).article_says for r in role_ids]
+    sentences += list(dict.fromkeys(note for note in notes if note))
+    refs = [ref for gap in gaps for ref in gap.refer_to]
+    sentences.append(referral(kb, site, refs, ctx))
+    buttons = [TALK_TO_ADVISOR] if ADVISORS_REFERENCE in refs else []
+    return Answer(" ".join(sentences), (buttons + [HOW_TO_START, CREDENTIALS, PROGRAMS])[:3])
+
+
+def _pay_and_outlook(kb: Knowledge) -> str:
+    """One sentence for comparing careers: national pay and job growth, with their sources."""
+    outlook = kb.topics.outlook
+    figures = [f"{f.hourly} an hour for {f.label} ({f.measure}, {kb.source(f.source).publisher})"
+               for f in kb.topics.pay.figures]
+    return (f"Pay is {_join(figures)}, and jobs are expected to grow {outlook.growth} {outlook.period} "
+            f"{_cite(kb, outlook.source)}.")
+
+
+def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool) -> Answer:
+    """Neighbouring roles are in scope: what the article says about medical assistants, and whom to ask."""
+    roles = [kb.role(r) for r in role_ids]
+    sentences = [f"My sources don't describe {_join([r.plural for r in roles])}, only medical assistants, "
+                 f"so I can't compare the two roles."]
+    sentences += list(dict.fromkeys(r.article_says for r in roles if r.article_says))
+    if not with_topic:
+        sentences.append(f"What they say about medical assistants: {kb.topics.definition.role} "
+                         f"{kb.topics.duties.intro} {_pay_and_outlook(kb)}")
+    refs = [ref for role in roles for ref in role.refer_to]
+    sentences.append(referral(kb, site, refs, ctx).replace("To find out, ask", f"For the {roles[0].name} side, ask", 1))
+    return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
+
+
+def situation_answer(kb: Knowledge, situation: Situation, circumstances: Sequence[str], ctx: Context) -> Answer:
+    """What the student told us about themselves, run through the advisor rules; the questionnaire comes next."""
+    entries = [kb.situation(c) for c in circumstances]
+    fits = [f for f in recommended(assess(kb.advisor, situation, kb.credential_ids)) if f.standing != "plan"]
+    about = _join([e.label for e in entries])
+    # Situations that set no advisor answer (already certified, wants nursing) say it with topic answers.
+    unset = [e for e in entries if not any(getattr(situation, slot, None) not in (None, SKIPPED) for slot in e.sets)]
+    topics = list(dict.fromkeys(t for e in unset for t in e.answer_with))
+    if not fits and not topics:
+        topics = ["how_to_become"]
+    text = f"From what you've told me ({about}):"
+    if fits:
+        text += "\n" + _bullets([_fit_line(kb, f) for f in fits])
+    if topics:
+        text += "\n" + " ".join(TOPICS[t](kb, ctx).text for t in topics[:2])
+    text += "\nFor a full recommendation with next steps, tap **Find my credential**."
+    return Answer(text, [START_ADVISOR, ELIGIBILITY, TALK_TO_ADVISOR])

@@ -7,6 +7,13 @@ ENTITY_CERTIFICATION_STATUS = "certification_status"
 ENTITY_PAY_PERIOD = "pay_period"
 ENTITY_SKILL_TYPE = "skill_type"
 ENTITY_LOCATION = "location"
+# Set by addons/knowledge_reader.py from the knowledge file: a subject the article
+# lacks, a neighbouring role, something the student says about themselves.
+ENTITY_GAP = "gap"
+ENTITY_ROLE = "role"
+ENTITY_SITUATION = "situation"
+# Where that component leaves its reading of the message (parse data, so the actions see it).
+READING_KEY = "reading"
 
 # Slots: what the conversation is about, so follow-ups like "and per hour?" or
 # "who offers it?" can be answered. All are set by the actions (custom mappings).
@@ -43,7 +50,20 @@ INTENT_FEEDBACK_POSITIVE = "feedback_positive"
 INTENT_FEEDBACK_NEGATIVE = "feedback_negative"
 
 # Messages that answer the advisor's question rather than change the subject.
-ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "greet", "thanks", "nlu_fallback"})
+ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "greet", "thanks", "nlu_fallback", "share_situation"})
 # Messages that steer the conversation even when they look like an answer ("never mind").
 CONTROL_INTENTS = frozenset({"stop", "ask_why", "talk_to_human", "start_advisor", "goodbye"})
 NLU_FALLBACK = "nlu_fallback"
+
+# Which topic answer a classifier intent asks for (used when a reading adds the article's side).
+TOPIC_OF_INTENT = {
+    "ask_what_is_cma": "definition", "ask_duties": "duties", "ask_pay": "pay", "ask_pay_factors": "pay_factors",
+    "ask_outlook": "outlook", "ask_skills": "skills", "ask_career_paths": "career_paths",
+    "ask_why_certify": "why_certify", "ask_how_to_become": "how_to_become", "ask_programs": "programs",
+    "ask_exam": "exam", "ask_renewal": "renewal", "ask_credentials_list": "credentials",
+    "ask_credential_details": "credential", "ask_issuer": "issuer", "compare_credentials": "compare",
+    "ask_eligibility": "eligibility",
+}
+
+# Classifier intents that already answer one gap of the knowledge file (same answer, no re-routing).
+GAP_OF_INTENT = {"ask_cost": "cost", "ask_duration": "duration"}

@@ -29,8 +29,6 @@ SITE_FILE_ENV = "CMA_SITE_FILE"
 CREDENTIAL = "credential"
 ORGANIZATION = "organization"
 
-ISSUER_REFERENCE = "issuer"
-
 logger = logging.getLogger(__name__)
 
 
@@ -222,12 +220,84 @@ class Topics(_Strict):
     how_to_become: HowToBecome
 
 
+# Who a student is sent to besides the organizations: the issuer of the credential
+# under discussion, the school's advising office (site.yml), the state they work in.
+ISSUER_REFERENCE = "issuer"
+ADVISORS_REFERENCE = "advisors"
+STATE_REFERENCE = "state"
+REFERENCES = (ISSUER_REFERENCE, ADVISORS_REFERENCE, STATE_REFERENCE)
+
+# Answers that `answer_with` may name (the topic answers in actions/wording).
+ANSWER_TOPICS = (
+    "definition", "duties", "pay", "pay_factors", "outlook", "skills", "career_paths", "why_certify",
+    "how_to_become", "programs", "exam", "renewal", "credentials", "eligibility", "compare",
+)
+
+
+def _topic(value: str) -> str:
+    if value not in ANSWER_TOPICS:
+        raise ValueError(f"unknown topic '{value}' (known: {', '.join(ANSWER_TOPICS)})")
+    return value
+
+
+def _cue_syntax(cue: str) -> str:
+    """A cue is parts joined by " + ", each part alternatives joined by "|"; none may be empty."""
+    for part in cue.split(" + "):
+        if not all(alt.strip().strip("*") for alt in part.split("|")):
+            raise ValueError(f"cue '{cue}' has an empty alternative (write 'a|b + c')")
+    return cue
+
+
 class Gap(_Strict):
-    """A question the article does not answer, and who to ask instead."""
+    """A question the article does not answer, what it says nearby, and who to ask instead."""
 
     id: str
     subject: str
     refer_to: List[str] = Field(min_items=1)
+    label: Optional[str] = None
+    article_says: Optional[str] = None
+    answer_with: List[str] = Field(default_factory=list)  # topic answers that give the article's nearest facts
+    cues: List[str] = Field(default_factory=list)
+
+    _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
+    _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
+
+
+class Role(_Strict):
+    """A neighbouring role (CNA, nurse, ...): in scope, but the article does not describe it."""
+
+    id: str
+    name: str
+    plural: str
+    synonyms: List[str] = Field(min_items=1)
+    refer_to: List[str] = Field(min_items=1)
+    article_says: Optional[str] = None
+    answered_by: List[str] = Field(default_factory=list)  # topics whose answer covers the role
+
+    _known_topics = validator("answered_by", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
+
+
+class Circumstance(_Strict):
+    """Something a student says about themselves that decides the answer ("I was an army medic")."""
+
+    id: str
+    label: str
+    cues: List[str] = Field(min_items=1)
+    sets: Dict[str, str] = Field(default_factory=dict)  # advisor slot -> option value ("years": read from text)
+    answer_with: List[str] = Field(default_factory=list)
+
+    _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
+
+    _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
+
+
+class Feelings(_Strict):
+    """Worries ("I hope I made the right decision") get this acknowledgement before the facts."""
+
+    reply: str
+    cues: List[str] = Field(min_items=1)
+
+    _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
 
 
 class OtherMeaning(_Strict):
@@ -242,6 +312,7 @@ class OtherMeaning(_Strict):
 # --- the advisor conversation ----------------------------------------------------
 
 ADVISOR_SLOTS = ("program", "experience", "military", "focus")
+YEARS_FROM_TEXT = "years"  # a situation's `sets: {experience: years}`: read the number from the message
 STANDINGS = ("ready", "after_program", "check", "plan")  # strongest first
 
 
@@ -347,6 +418,10 @@ class Knowledge(_Strict):
     paths: List[Path_] = Field(min_items=1)
     topics: Topics
     not_covered: List[Gap] = Field(min_items=1)
+    roles: List[Role] = Field(default_factory=list)
+    situations: List[Circumstance] = Field(default_factory=list)
+    feelings: Optional[Feelings] = None
+    subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
     other_meanings: List[OtherMeaning] = Field(default_factory=list)
     advisor: Advisor
     vocabulary: Dict[str, Dict[str, List[str]]]
@@ -355,7 +430,7 @@ class Knowledge(_Strict):
     def _references_resolve(cls, values: Dict[str, Any]) -> Dict[str, Any]:
         """Every id a fact points at must exist; these are the typos a schema cannot see."""
         problems: List[str] = []
-        for section in ("sources", "organizations", "credentials", "paths", "not_covered"):
+        for section in ("sources", "organizations", "credentials", "paths", "not_covered", "roles", "situations"):
             seen = set()
             for index, entry in enumerate(values[section]):
                 if entry.id in seen:
@@ -383,9 +458,10 @@ class Knowledge(_Strict):
         for index, path in enumerate(values["paths"]):
             for org in path.accreditors:
                 check(f"paths[{index}] ({path.id})", "accreditors", org, org_ids, "organization")
-        for index, gap in enumerate(values["not_covered"]):
-            for org in gap.refer_to:
-                check(f"not_covered[{index}] ({gap.id})", "refer_to", org, org_ids | {ISSUER_REFERENCE}, "organization")
+        for section in ("not_covered", "roles"):
+            for index, entry in enumerate(values[section]):
+                for org in entry.refer_to:
+                    check(f"{section}[{index}] ({entry.id})", "refer_to", org, org_ids | set(REFERENCES), "organization")
         topics: Topics = values["topics"]
         for name in Topics.__fields__:
             check(f"topics.{name}", "source", getattr(topics, name).source, source_ids, "source")
@@ -400,6 +476,7 @@ class Knowledge(_Strict):
                     f"vocabulary.{label}: field '{label}': {label} names come from the '{label}s' entries, not the vocabulary"
                 )
         problems.extend(_advisor_problems(values["advisor"], credential_ids, org_ids, source_ids))
+        problems.extend(_situation_problems(values["situations"], values["advisor"]))
         if problems:
             raise ValueError("; ".join(problems))
         return values
@@ -420,6 +497,12 @@ class Knowledge(_Strict):
 
     def gap(self, gap_id: str) -> Gap:
         return next(g for g in self.not_covered if g.id == gap_id)
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def situation(self, situation_id: str) -> Circumstance:
+        return next(s for s in self.situations if s.id == situation_id)
 
     @property
     def credential_ids(self) -> List[str]:
@@ -517,6 +600,23 @@ def _advisor_problems(
         for name in re.findall(r"{([^{}]*)}", step.text):
             if name not in known:
                 problems.append(f"{where}: field 'text': unknown placeholder '{{{name}}}'")
+    return problems
+
+
+def _situation_problems(situations: Iterable[Circumstance], advisor: Advisor) -> List[str]:
+    """What a situation sets must be an advisor answer: an option of a choice question, or years."""
+    problems: List[str] = []
+    questions = {q.slot: q for q in advisor.questions}
+    for index, entry in enumerate(situations):
+        for slot, value in entry.sets.items():
+            where = f"situations[{index}] ({entry.id}): field 'sets.{slot}'"
+            if slot not in questions:
+                problems.append(f"{where}: unknown advisor question (known: {', '.join(ADVISOR_SLOTS)})")
+                continue
+            question = questions[slot]
+            allowed = {o.value for o in question.options} if question.kind == "choice" else {YEARS_FROM_TEXT}
+            if value not in allowed:
+                problems.append(f"{where}: unknown answer '{value}' (known: {', '.join(sorted(allowed))})")
     return problems
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from actions.constants import ENTITY_GAP, ENTITY_ROLE
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
@@ -38,6 +39,10 @@ ADVISOR_FORM = "advisor_form"
 RECOMMENDATION_SLOT = "recommendation"
 # Conversation manners rather than questions: listed, but not in the topics chart.
 SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_capabilities"})
+
+# What the sources don't cover: addons/knowledge_reader.py tags such messages with a `gap`
+# entity (a subject the article lacks) or a `role` entity (a neighbouring role it does not describe).
+CONTENT_GAP_ENTITIES = (ENTITY_GAP, ENTITY_ROLE)
 
 CONTEXT_MESSAGES = 3  # student messages shown before each 👎
 FIX_FIRST = 10  # groups of failing messages in the "fix first" list
@@ -102,6 +107,12 @@ def _guess(event: Dict[str, Any]) -> Optional[str]:
     return names[0] if names else None
 
 
+def _subjects(event: Dict[str, Any]) -> Tuple[Tuple[str, str], ...]:
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    found = [(e.get("entity"), str(e.get("value"))) for e in entities if e.get("entity") in CONTENT_GAP_ENTITIES]
+    return tuple(dict.fromkeys(found))
+
+
 def _is_click(event: Dict[str, Any]) -> bool:
     """A button payload such as /ask_pay (the widget's opening /greet too), not typed text."""
     return (event.get("text") or "").startswith("/")
@@ -117,6 +128,7 @@ class Message:
     guess: Optional[str]
     click: bool
     fell_back: bool = False
+    subjects: Tuple[Tuple[str, str], ...] = ()  # (gap | role, id) the sources don't cover
 
     def shown(self, clean: Callable[[str], str]) -> str:
         """What an advisor reads: the text, or which button was pressed."""
@@ -134,7 +146,8 @@ def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
         if kind == "user":
             intent = _intent(event)
             found.append((index, Message(event.get("text") or "", float(event.get("timestamp") or 0), intent,
-                                         _guess(event), _is_click(event), intent in FALLBACK_INTENTS)))
+                                         _guess(event), _is_click(event), intent in FALLBACK_INTENTS,
+                                         _subjects(event))))
         elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
             found[-1][1].fell_back = True  # understood an intent, but not what to do with it
         elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in FALLBACK_RESPONSES and found:
@@ -164,15 +177,19 @@ class Collected:
     handoff_conversations: int = 0
     forms_started: int = 0
     recommendations: List[List[str]] = field(default_factory=list)
+    uncovered: Dict[Tuple[str, str], List[Message]] = field(default_factory=lambda: defaultdict(list))
+    subject_labels: Dict[str, str] = field(default_factory=dict)  # "gap:cost" -> "Costs and fees"
 
 
 def collect(conversations: Iterable[Conversation], period: Period,
-            clean: Callable[[str], str] = lambda text: text) -> Collected:
+            clean: Callable[[str], str] = lambda text: text,
+            subject_labels: Optional[Dict[str, str]] = None) -> Collected:
     """One pass over the conversations; only what happened within `period` counts.
 
-    `clean` is applied to every message text kept for showing (e.g. redaction).
+    `clean` is applied to every message text kept for showing (e.g. redaction);
+    `subject_labels` names the gaps and roles ("gap:cost" -> "Costs and fees").
     """
-    found = Collected(period, clean)
+    found = Collected(period, clean, subject_labels=dict(subject_labels or {}))
     for conversation in conversations:
         messages = _messages(conversation)
         in_period = [m for _, m in messages if period.contains(m.timestamp)]
@@ -189,6 +206,8 @@ def collect(conversations: Iterable[Conversation], period: Period,
                 found.fallbacks.append(message)
             if message.intent in OUT_OF_SCOPE_INTENTS:
                 found.out_of_scope.append(message)
+            for subject in message.subjects:
+                found.uncovered[subject].append(message)
 
         handed_off = False
         for index, event in enumerate(conversation.events):
@@ -232,9 +251,10 @@ def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple
 
 
 def build(conversations: Iterable[Conversation], period: Period,
-          clean: Callable[[str], str] = lambda text: text) -> Dict[str, Any]:
+          clean: Callable[[str], str] = lambda text: text,
+          subject_labels: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """All the report's numbers for `period`, as JSON-ready data."""
-    return summary(collect(conversations, period, clean))
+    return summary(collect(conversations, period, clean, subject_labels))
 
 
 def summary(found: Collected) -> Dict[str, Any]:
@@ -294,7 +314,23 @@ def summary(found: Collected) -> Dict[str, Any]:
             "none_suitable": sum(1 for r in recommendations if not r),
         },
         "fix_first": fix_first(found.fallbacks, found.down_questions, clean),
+        "cannot_answer": cannot_answer(found),
     }
+
+
+def cannot_answer(found: Collected) -> List[Dict[str, Any]]:
+    """What students ask that the sources don't cover, by subject, most asked first: content to add."""
+    rows = []
+    for (kind, subject), messages in found.uncovered.items():
+        key = f"{kind}:{subject}"
+        rows.append({
+            "kind": kind,
+            "subject": subject,
+            "label": found.subject_labels.get(key) or label(subject),
+            "messages": len(messages),
+            "texts": _counted(messages, found.clean),
+        })
+    return sorted(rows, key=lambda row: (-row["messages"], row["label"]))
 
 
 def _kind(intent: str) -> str:

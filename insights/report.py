@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
+from actions.constants import ENTITY_GAP, ENTITY_ROLE
 from insights import charts, metrics
 from insights.privacy import redact
 from insights.store import StoreError, read_conversations, tracker_store_url
@@ -71,10 +72,24 @@ def render_html(report: Dict[str, Any], period: metrics.Period, redacted: bool) 
     )
 
 
+def subject_labels() -> Dict[str, str]:
+    """Names of the knowledge file's gaps and roles for the "cannot answer" list (ids if the file is unreadable)."""
+    from actions.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        kb = load_knowledge()
+    except KnowledgeError:
+        return {}
+    labels = {f"{ENTITY_GAP}:{gap.id}": gap.label or gap.subject for gap in kb.not_covered}
+    labels.update({f"{ENTITY_ROLE}:{role.id}": f"Compared with {role.plural}" for role in kb.roles})
+    return labels
+
+
 def write_report(url: str, period: metrics.Period, out: Path, redacted: bool = False) -> Dict[str, Any]:
     """Reads the store, writes OUT/report.html and OUT/report.json; returns the numbers."""
     conversations = read_conversations(url, period.start, period.end)
-    report = metrics.build(conversations, period, clean=redact if redacted else lambda text: text)
+    report = metrics.build(conversations, period, clean=redact if redacted else lambda text: text,
+                           subject_labels=subject_labels())
     report["redacted"] = redacted
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -5,9 +5,11 @@ Usage: python scripts/summarize_eval.py [--cv DIR] [--holdout DIR] [--stories DI
   --holdout   `rasa test nlu` output on tests/nlu_holdout.yml
   --stories   `rasa test core` output on tests/test_stories.yml
   --entities  bench/entities.py output (Rasa does not score our rule-based entities)
+  --real      bench/real_questions.py output (the real-question set over REST)
 Prints the summary and writes it; exits 1 when the quality floor is missed
 (cross-validation weighted intent F1 >= 0.95 and every intent >= 0.85,
-held-out weighted F1 >= 0.93, every test story right).
+held-out weighted F1 >= 0.93, every test story right, held-out real questions
+>= 90 % answered as they should be with <= 3 % answered about another question).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+REAL_PASS_FLOOR = 90.0  # percent of the held-out real questions answered as they should be
+REAL_WRONG_TOPIC_CEILING = 3.0  # percent answered confidently about something else
 WEIGHTED_F1_FLOOR = 0.95
 INTENT_F1_FLOOR = 0.85
 HOLDOUT_F1_FLOOR = 0.93
@@ -55,7 +59,7 @@ def _margin(value: float, floor: float) -> str:
 
 
 def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], entities: Optional[Path],
-          out: Path) -> Tuple[str, bool]:
+          out: Path, real: Optional[Path] = None) -> Tuple[str, bool]:
     """The Markdown text and whether every floor that was measured is met."""
     reports = {label: json.loads((path / "intent_report.json").read_text())
                for label, path in (("cross-validation", cv), ("held-out", holdout)) if path}
@@ -92,7 +96,33 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
                      f"| test stories, actions right | {story.get('accuracy', float('nan')):.3f} | – | |"]
         all_ok &= ok
 
-    lines = ["# Evaluation summary", "", "Written by `make evaluate` (scripts/summarize_eval.py).", "", *overview]
+    real_lines: List[str] = []
+    if real:
+        table = json.loads((real / "summary.json").read_text())
+        for split in ("holdout", "tune"):
+            row = table[split]
+            if not row["questions"]:
+                continue
+            ok_pass, ok_wrong = row["pass_rate"] >= REAL_PASS_FLOOR, row["wrong_topic_rate"] <= REAL_WRONG_TOPIC_CEILING
+            overview += [f"| real questions, {split} ({row['questions']}): answered as they should be | "
+                         f"{row['pass_rate']:.1f} % | ≥ {REAL_PASS_FLOOR:g} % | {_check(ok_pass)} |",
+                         f"| real questions, {split}: confident answer to another question | "
+                         f"{row['wrong_topic_rate']:.1f} % ({row['wrong_topic']}) | ≤ {REAL_WRONG_TOPIC_CEILING:g} % | "
+                         f"{_check(ok_wrong)} |"]
+            if split == "holdout":
+                all_ok &= ok_pass and ok_wrong
+        real_lines = ["", "## Real questions (tests/real_questions.yml)", "",
+                      "| part | questions | pass | wrong topic | honest gap | not understood | refused | by kind |",
+                      "|---|---|---|---|---|---|---|---|"]
+        for split, row in table.items():
+            kinds = ", ".join(f"{k} {v}" for k, v in row["by_kind"].items())
+            real_lines.append(f"| {split} | {row['questions']} | {row['pass_rate']:.1f} % | {row['wrong_topic']} | "
+                              f"{row['honest_gap']} | {row['not_understood']} | {row['refused']} | {kinds} |")
+        real_lines += ["", f"Every reply: {_link(real / 'results.json', out)}; every failure: "
+                       f"{_link(real / 'failures.md', out)}."]
+
+    lines = ["# Evaluation summary", "", "Written by `make evaluate` (scripts/summarize_eval.py).", "", *overview,
+             *real_lines]
     if reports:
         labels = list(reports)
         names = sorted({n for r in reports.values() for n in intents_of(r)},
@@ -127,11 +157,11 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
 
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("cv", "holdout", "stories", "entities"):
+    for name in ("cv", "holdout", "stories", "entities", "real"):
         parser.add_argument(f"--{name}", type=Path)
     parser.add_argument("--out", type=Path, default=SUMMARY)
     args = parser.parse_args(argv)
-    text, ok = build(args.cv, args.holdout, args.stories, args.entities, args.out)
+    text, ok = build(args.cv, args.holdout, args.stories, args.entities, args.out, args.real)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

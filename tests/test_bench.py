@@ -131,6 +131,27 @@ def test_summary_reports_every_part_and_the_floor(tmp_path):
     assert "[../cv/intent_confusion_matrix.png](../cv/intent_confusion_matrix.png)" in text
 
 
+def test_summary_holds_the_held_out_real_questions_to_their_floor(tmp_path):
+    from bench.real_questions import summarise
+
+    real = tmp_path / "real"
+    real.mkdir()
+    rows = ([{"split": "holdout", "expect": "gap", "outcome": "pass"}] * 18
+            + [{"split": "holdout", "expect": "gap", "outcome": "wrong_topic"}] * 2
+            + [{"split": "tune", "expect": "answer", "outcome": "pass"}] * 5)
+    (real / "summary.json").write_text(json.dumps(summarise(rows)))
+    out = tmp_path / "results" / "summary.md"
+    text, ok = summarize_eval.build(None, None, None, None, out, real)
+    assert not ok  # 10 % wrong-topic answers on the held-out part
+    assert "| real questions, holdout (20): answered as they should be | 90.0 % | ≥ 90 % | met |" in text
+    assert "| real questions, holdout: confident answer to another question | 10.0 % (2) | ≤ 3 % | **missed** |" in text
+    assert "| tune | 5 | 100.0 % |" in text
+    rows[-6] = {"split": "holdout", "expect": "gap", "outcome": "honest_gap"}  # one wrong topic becomes honest
+    rows[-7] = {"split": "holdout", "expect": "gap", "outcome": "honest_gap"}
+    (real / "summary.json").write_text(json.dumps(summarise(rows)))
+    assert summarize_eval.build(None, None, None, None, out, real)[1]  # 90 % pass, 0 % wrong topic
+
+
 # --- a very short real run --------------------------------------------------------
 
 

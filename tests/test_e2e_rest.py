@@ -153,3 +153,65 @@ def test_hung_action_server_is_reported_within_seconds():
         listener.close()
         for connection in held:
             connection.close()
+
+
+# --- questions in students' own words (addons/knowledge_reader.py) ----------------------------
+
+OWN_WORDS = [
+    # a detail the article lacks: said first, the nearest fact, whom to ask
+    ("if i fail the cma exam how soon can i try again", ["my sources don't cover how many times", "aama-ntl.org"],
+     ["Common topics"]),
+    ("is the ccma test given online or in person", ["don't cover where, when or in what format", "nhanow.com"], []),
+    ("is it legal for an MA to give flu shots in my state",
+     ["don't cover what a medical assistant may legally do", "administering medications", "Advising office"], []),
+    ("are there MA programs at night for people who work days",
+     ["don't cover whether programs are offered online, in the evening", "caahep.org"], []),
+    # a neighbouring role: in scope, what the article says about MAs, whom to ask
+    ("whats the difference between a cna and a medical assistant",
+     ["My sources don't describe certified nursing assistants", "vital signs", "Advising office"],
+     ["outside what I know"]),
+    ("who earns more, an LPN or a medical assistant", ["don't describe licensed practical", "$17.88"], []),
+    ("can an MA go on to become a nurse", ["registered nurse"], ["don't describe"]),
+    # the student's own situation, heard and answered with the advisor rules
+    ("i spent 6 years as a navy corpsman, can i get certified as an MA",
+     ["From what you've told me", "**RMA**", "**NCMA**", "**CCMA**", "military"], ["didn't quite get that"]),
+    # a worry acknowledged before the facts
+    ("i'm so nervous, how long does it take to become a medical assistant",
+     ["normal to have doubts", "don't cover how long"], []),
+    # two questions in one: the covered part answered too
+    ("what do medical assistants earn and how long is the training?", ["don't cover how long", "$17.88"], []),
+    # another "CMA" altogether
+    ("is the cma harder than the cpa exam", ["Certified Management Accountant"], []),
+]
+
+
+@pytest.mark.parametrize("question, facts, absent", OWN_WORDS, ids=[q for q, _, _ in OWN_WORDS])
+def test_own_words_get_the_honest_answer(stack, question, facts, absent):
+    converse(stack, [(question, facts, absent)])
+
+
+def test_a_situation_is_remembered_for_later_answers(stack):
+    sender = converse(stack, [
+        ("I've been working as a medical assistant for 7 years, no certification yet", ["**RMA**", "fits you now"], []),
+        ("tell me about the RMA", ["With your 7 years of experience"], []),
+    ])
+    assert stack.tracker(sender)["slots"]["advisor_experience"] == "7"
+
+
+def test_a_situation_with_a_request_for_advice_prefills_the_questionnaire(stack):
+    sender = converse(stack, [
+        ("I was an army medic, which certification is right for me?", ["Let's find the credential", "training program"],
+         []),
+        ("no", ["How many years"], []),
+        ("none", ["clinical", "administrative"], ["US military"]),  # the military question is not asked again
+        ("clinical", ["**NCMA** from the NCCT, fits you now"], []),
+    ])
+    assert stack.tracker(sender)["slots"]["advisor_military"] == "yes"
+
+
+def test_a_gap_question_during_the_questionnaire_is_answered_and_the_question_asked_again(stack):
+    converse(stack, [
+        ("/start_advisor", ["Let's find the credential"], []),
+        ("do i need a high school diploma first?", ["don't cover admission requirements", "training program"], []),
+        ("no", ["How many years"], []),
+    ])

@@ -91,3 +91,56 @@ def test_answers_are_short_and_offer_next_questions(kb, limit):
         assert words <= limit, f"{topic} {ctx}: {words} words:\n{answer.text}"
         assert 2 <= len(answer.buttons) <= 4, f"{topic} {ctx}: {len(answer.buttons)} buttons"
     assert longest > 0
+
+
+# --- answers to what the knowledge reader recognised (gaps, roles, situations) -----------
+
+SITE_TEXT = (ROOT / "knowledge" / "site.yml").read_text(encoding="utf-8")
+KNOWN_WITH_SITE = KNOWN_NUMBERS | set(NUMBER.findall(SITE_TEXT))
+
+
+def reading_answers(kb):
+    """Every gap (alone, in pairs, with each credential and a role), role and situation answer."""
+    from actions.advisor import Situation
+    from actions.answers import gap_answer, role_answer, situation_answer
+    from actions.knowledge import load_site
+
+    site = load_site()
+    gap_ids = [g.id for g in kb.not_covered]
+    role_ids = [r.id for r in kb.roles]
+    for credential in [None, *kb.credential_ids]:
+        ctx = Context(credential=credential)
+        yield "no known subject", gap_answer(kb, site, [], ctx)
+        for gap in gap_ids:
+            yield f"gap {gap}", gap_answer(kb, site, [gap], ctx)
+        for pair in itertools.combinations(gap_ids, 2):
+            yield f"gaps {pair}", gap_answer(kb, site, list(pair), ctx, role_ids[:2])
+        for role in role_ids:
+            for with_topic in (False, True):
+                yield f"role {role}", role_answer(kb, site, [role], ctx, with_topic)
+    for entry in kb.situations:
+        sets = {slot: ("6" if value == "years" else value) for slot, value in entry.sets.items()}
+        for situation in (Situation(**sets), Situation()):
+            yield f"situation {entry.id}", situation_answer(kb, situation, [entry.id], Context())
+
+
+def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(kb):
+    checked = 0
+    for name, answer in reading_answers(kb):
+        for text in [answer.text] + [b.title for b in answer.buttons]:
+            numbers, words = _numbers(text)
+            assert set(numbers) <= KNOWN_WITH_SITE, f"{name}: invented {set(numbers) - KNOWN_WITH_SITE} in {text!r}"
+            assert set(words) <= KNOWN_NUMBER_WORDS, f"{name}: invented {set(words) - KNOWN_NUMBER_WORDS}"
+        assert 2 <= len(answer.buttons) <= 4, name
+        checked += 1
+    assert checked > 1000
+
+
+def test_a_gap_answer_says_so_in_its_first_sentence_and_names_whom_to_ask(kb):
+    for name, answer in reading_answers(kb):
+        if name.startswith("gap"):
+            first = answer.text.split(". ")[0]
+            assert "my sources don't cover" in first, f"{name}: {first!r}"
+            assert "To find out, ask" in answer.text, name
+        elif name.startswith("role"):
+            assert answer.text.startswith("My sources don't describe"), name

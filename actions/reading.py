@@ -1,0 +1,324 @@
+"""Reading a student's own words against the knowledge file: what they ask that the article lacks,
+which neighbouring roles they mean, what they say about themselves, and how they feel.
+
+Pure functions over `Knowledge`; no Rasa here. The NLU component
+addons/knowledge_reader.py runs `read` on every typed message and routes by it
+(`reading_intent`); the actions word the answer from the reading it stores.
+Why cues and not more intents: the questions the article cannot answer look
+like the ones it can ("how many times can I take the exam?" vs "what is on the
+exam?"), and a classifier trained on our own phrasing confuses them; the cues
+live in the knowledge file beside the gap they recognise, where they can be
+read, tested and extended.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
+
+from actions.advisor import NUMBER_WORDS, parse_years
+from actions.constants import GAP_OF_INTENT
+from actions.knowledge import YEARS_FROM_TEXT, Knowledge
+
+# The intents this reading decides (never left to the classifier alone).
+ASK_NOT_COVERED = "ask_not_covered"
+ASK_ABOUT_ROLE = "ask_about_role"
+SHARE_SITUATION = "share_situation"
+READING_INTENTS = (ASK_NOT_COVERED, ASK_ABOUT_ROLE, SHARE_SITUATION)
+ASK_OTHER_MEANING = "ask_other_meaning"  # a classifier intent the reading can also confirm
+OUT_OF_SCOPE = "out_of_scope"
+
+Span = Tuple[int, int]
+
+_QUESTION_WORDS = r"how|what|where|when|which|who|why|is|are|do|does|can|could|will|would|should|am"
+_MORE_QUESTIONS = re.compile(rf"\b(?:and|also|plus)\s+(?:{_QUESTION_WORDS})\b")
+_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# "for six years", "5 years as an MA", "2 yrs of experience": a duration said about MA work.
+_YEARS_AS_MA = re.compile(
+    rf"\b(?:(?P<a>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?))\s+"
+    r"(?:of\s+)?(?:experience|exp|as\s+an?\s+(?:medical\s+assistant|ma|cma)|working|in\s+the\s+field)"
+    rf"|(?:medical\s+assistant|\bma|\bcma)\s+for\s+(?:about\s+|almost\s+|over\s+|nearly\s+|the\s+past\s+|the\s+last\s+)?"
+    rf"(?P<b>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?)))\b"
+)
+
+
+def normalise(text: str) -> str:
+    """Lowercase words separated by single spaces; apostrophes and hyphens kept, other punctuation dropped."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return " ".join(re.sub(r"[^\w'\-+]+|_", " ", text).split())
+
+
+def _part(part: str) -> Pattern[str]:
+    alts = []
+    for alt in part.split("|"):
+        words = normalise(alt.strip().rstrip("*"))
+        alts.append(re.escape(words) + (r"[\w'\-]*" if alt.strip().endswith("*") else ""))
+    return re.compile(rf"(?<![\w'\-])(?:{'|'.join(sorted(alts, key=len, reverse=True))})(?![\w'\-])")
+
+
+@lru_cache(maxsize=2048)
+def compile_cue(cue: str) -> Tuple[Pattern[str], ...]:
+    return tuple(_part(part) for part in cue.split(" + "))
+
+
+def match_cue(cue: str, words: str) -> Optional[List[Span]]:
+    """The spans of each part when every part occurs, else None."""
+    spans = []
+    for pattern in compile_cue(cue):
+        found = pattern.search(words)
+        if found is None:
+            return None
+        spans.append(found.span())
+    return spans
+
+
+def _best_match(cues: Iterable[str], words: str) -> Optional[Tuple[int, List[Span]]]:
+    """The most parts any matching cue has, and the spans of every matching cue."""
+    best: Optional[Tuple[int, List[Span]]] = None
+    for cue in cues:
+        spans = match_cue(cue, words)
+        if spans is not None:
+            best = (max(len(spans), best[0] if best else 0), (best[1] if best else []) + spans)
+    return best
+
+
+def _inside(span: Span, taken: Sequence[Span]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in taken)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message says, beyond the classifier's intent."""
+
+    gaps: Tuple[str, ...] = ()
+    roles: Tuple[str, ...] = ()
+    situations: Tuple[str, ...] = ()
+    sets: Dict[str, str] = field(default_factory=dict)  # advisor slot -> answer, e.g. {"military": "yes"}
+    feeling: bool = False
+    questions: int = 1  # how many questions the message seems to ask
+    other_meaning: bool = False  # "CMA" as in the accountants' credential, not ours
+    on_subject: bool = True  # names medical assisting or health care (subject_words, credentials, roles)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.gaps or self.roles or self.situations or self.feeling)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "Reading":
+        data = data or {}
+        return cls(
+            gaps=tuple(data.get("gaps") or ()), roles=tuple(data.get("roles") or ()),
+            situations=tuple(data.get("situations") or ()), sets=dict(data.get("sets") or {}),
+            feeling=bool(data.get("feeling")), questions=int(data.get("questions") or 1),
+            other_meaning=bool(data.get("other_meaning")), on_subject=bool(data.get("on_subject", True)),
+        )
+
+
+def find_gaps(kb: Knowledge, words: str) -> List[str]:
+    """Gaps whose cues match, strongest first; a weaker one whose words all lie inside a stronger match is dropped."""
+    found = []
+    for index, gap in enumerate(kb.not_covered):
+        best = _best_match(gap.cues, words)
+        if best:
+            found.append((-best[0], index, gap.id, best[1]))
+    taken: List[Span] = []
+    gaps = []
+    for _, _, gap_id, spans in sorted(found):
+        if all(_inside(span, taken) for span in spans):
+            continue
+        gaps.append(gap_id)
+        taken.extend(spans)
+    return gaps[:2]
+
+
+def find_roles(kb: Knowledge, words: str) -> List[str]:
+    """Neighbouring roles named, in order of mention; the longest phrase wins where two overlap."""
+    hits = []
+    for role in kb.roles:
+        for synonym in role.synonyms:
+            for found in compile_cue(synonym.replace("|", " "))[0].finditer(words):
+                hits.append((found.start(), -(found.end() - found.start()), found.end(), role.id))
+    roles: List[str] = []
+    taken: List[Span] = []
+    for start, _, end, role_id in sorted(hits, key=lambda h: (h[1], h[0])):
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        roles.append((start, role_id))  # type: ignore[arg-type]
+    ordered = [role_id for _, role_id in sorted(roles)]  # type: ignore[misc]
+    return list(dict.fromkeys(ordered))
+
+
+def years_of_experience(kb: Knowledge, words: str) -> Optional[str]:
+    """"six years as an MA" -> "6"; None when no duration of MA work is said."""
+    found = _YEARS_AS_MA.search(words)
+    if not found:
+        return None
+    years = parse_years(found.group("a") or found.group("b"), kb.advisor.question("experience"))
+    return None if years is None else f"{years:g}"
+
+
+def find_situations(kb: Knowledge, words: str) -> Tuple[List[str], Dict[str, str]]:
+    situations: List[str] = []
+    sets: Dict[str, str] = {}
+    for entry in kb.situations:
+        if _best_match(entry.cues, words) is None:
+            continue
+        situations.append(entry.id)
+        for slot, value in entry.sets.items():
+            if value == YEARS_FROM_TEXT:
+                years = years_of_experience(kb, words)
+                if years is not None:
+                    sets.setdefault(slot, years)
+            else:
+                sets.setdefault(slot, value)
+    return situations, sets
+
+
+def count_questions(text: str) -> int:
+    words = text.lower()
+    return max(text.count("?"), 1 + len(_MORE_QUESTIONS.findall(words)), 1)
+
+
+def means_something_else(kb: Knowledge, words: str) -> bool:
+    """The acronym and one of its other meaning's cue words ("the CMA exam vs the CPA exam"), or its full name."""
+    return any(
+        compile_cue(meaning.meaning)[0].search(words)
+        or (compile_cue(meaning.acronym + "*")[0].search(words) and compile_cue("|".join(meaning.cues))[0].search(words))
+        for meaning in kb.other_meanings
+    )
+
+
+def on_subject(kb: Knowledge, words: str) -> bool:
+    """Whether a message names medical assisting or health care at all."""
+    names = [n for c in kb.credentials for n in (c.id, c.name, *c.synonyms)]
+    names += [n for o in kb.organizations for n in (o.id, o.name, *o.synonyms)]
+    names += [n for r in kb.roles for n in r.synonyms]
+    cues = list(kb.subject_words) + ["|".join(n.replace("|", " ") for n in names)]
+    return _best_match(cues, words) is not None
+
+
+_FIRST_PERSON = re.compile(r"(?<![\w'])(?:i|i'm|im|i've|ive|i'd|my|me|myself)(?![\w'])")
+
+
+def mask_role_names(kb: Knowledge, words: str) -> str:
+    """Words inside a role's name are not evidence of a gap: "licensed practical nurse" asks no license question."""
+    for role in kb.roles:
+        for synonym in role.synonyms:
+            phrase = normalise(synonym)
+            if " " in phrase:
+                words = re.sub(rf"(?<![\w'\-]){re.escape(phrase)}(?![\w'\-])", role.id.lower(), words)
+    return words
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_ASKS = re.compile(
+    rf"^\W*(?:{_QUESTION_WORDS}|may|has|have|did|was|were|any|anyone)\b|\?|\b(?:wondering|want to know|"
+    r"would like to know|my question|can anyone|does anyone|anyone know|any advice|advice on|please help|"
+    r"tell me|vs|versus|confused|not sure|unsure|need help|someone can help|can someone|could someone)\b"
+)
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message asks anything: a one-sentence message always does; a story of several
+    sentences only with a question in it ("I start my externship on Monday. I'm so nervous."
+    mentions externships but asks nothing about them)."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    return len(sentences) <= 1 or any(_ASKS.search(sentence.lower()) for sentence in sentences)
+
+
+def read(kb: Knowledge, text: str) -> Reading:
+    """Gaps and roles asked about, situations (said in the first person), a worry, and how many questions."""
+    words = normalise(text)
+    asked = words if asks_something(text) else ""
+    situations, sets = find_situations(kb, words) if _FIRST_PERSON.search(words) else ([], {})
+    feelings = kb.feelings
+    return Reading(
+        gaps=tuple(find_gaps(kb, mask_role_names(kb, asked))),
+        roles=tuple(find_roles(kb, asked)),
+        situations=tuple(situations),
+        sets=sets,
+        feeling=bool(feelings and _best_match(feelings.cues, words)),
+        questions=count_questions(text),
+        other_meaning=means_something_else(kb, words),
+        on_subject=on_subject(kb, words),
+    )
+
+
+def reading_intent(
+    kb: Knowledge, reading: Reading, asked_topic: Optional[str], classified: Optional[str] = None
+) -> Optional[str]:
+    """What to answer first: a gap, then a neighbouring role, then the student's situation.
+
+    A role question the article does answer ("can an MA become a nurse?" asked as
+    career paths, where the role lists career_paths in `answered_by`) stays with its topic.
+    A message the classifier calls out of scope and that names nothing of this subject
+    ("how much does flight school cost?") is not read as a gap.
+    """
+    if reading.other_meaning:
+        return ASK_OTHER_MEANING
+    if reading.gaps and (reading.on_subject or classified != OUT_OF_SCOPE):
+        if reading.gaps == (GAP_OF_INTENT.get(classified or ""),):
+            return None  # "how much is the exam?" classified ask_cost is answered as that gap already
+        return ASK_NOT_COVERED
+    if reading.roles and not all(asked_topic in kb.role(r).answered_by for r in reading.roles):
+        return ASK_ABOUT_ROLE
+    if reading.situations:
+        return SHARE_SITUATION
+    return None
+
+
+# Topics that can stand for "the medical-assistant side" of a question about another role.
+_ROLE_TOPICS = ("definition", "duties", "pay", "pay_factors", "outlook", "skills", "career_paths", "why_certify",
+                "how_to_become", "programs", "exam", "eligibility")
+# Topics a situation answer already covers: adding them would say the same thing twice.
+_SITUATION_COVERS = ("how_to_become", "eligibility", "credentials", "credential", "issuer", "compare")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The parts of an answer to a reading, in order, and the topic asked alongside (if any)."""
+
+    parts: Tuple[str, ...]
+    topic: Optional[str]
+    feedback_topic: str
+
+
+# How sure the classifier must be of the topic it saw beside a reading's subject: as sure as
+# the fallback threshold, except beside a gap in a message of several questions, where the
+# gap's own words pull its confidence down ("how much do they make and how long is it?").
+ASKED_CONFIDENCE = 0.25
+ASKED_BESIDE_A_GAP = 0.1
+
+
+def answer_plan(
+    reading: Reading, asked: Optional[str], intent: Optional[str] = None, confidence: float = 1.0
+) -> Plan:
+    """Gaps or roles lead; a situation is heard; the classifier's topic is added where it answers a part.
+
+    With a gap, the topic is added only when the message asks more than one
+    question ("how much do they make and how long is the program?"): with a single
+    question, the classifier's topic is the neighbouring question we must not answer.
+    """
+    parts = []
+    if reading.gaps or (intent == ASK_NOT_COVERED and not reading.roles and not reading.situations):
+        parts.append("gaps")
+    elif reading.roles:
+        parts.append("roles")
+    if reading.situations and (reading.sets or not parts):
+        parts.append("situation")
+    several = "gaps" in parts and reading.questions >= 2
+    topic = asked if confidence >= (ASKED_BESIDE_A_GAP if several else ASKED_CONFIDENCE) else None
+    if "gaps" in parts and not several:
+        topic = None
+    if reading.roles and not reading.gaps and topic not in _ROLE_TOPICS:
+        topic = None  # "how does an MA differ from a nurse?" is not a question about issuers
+    if "situation" in parts and topic in _SITUATION_COVERS:
+        topic = None
+    kind = "not_covered" if "gaps" in parts else "role" if reading.roles else "situation"
+    return Plan(tuple(parts), topic, kind)

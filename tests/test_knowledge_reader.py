@@ -1,0 +1,100 @@
+"""The NLU component that routes by the knowledge file (addons/knowledge_reader.py), on Rasa's own Message.
+
+The classifier's output is set by hand here, so each routing rule is tested
+alone; the trained pipeline is exercised end to end in tests/test_e2e_rest.py.
+"""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from addons.knowledge_reader import KnowledgeReader
+
+
+@pytest.fixture(scope="module")
+def reader(kb) -> KnowledgeReader:
+    return KnowledgeReader(kb)
+
+
+def classify(reader: KnowledgeReader, text: str, *ranking: Tuple[str, float]) -> Message:
+    """A message as the classifier and FallbackClassifier leave it, then through the component."""
+    message = Message(data={"text": text})
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set("intent", ranked[0], add_to_output=True)
+    message.set("intent_ranking", ranked, add_to_output=True)
+    message.set("entities", [], add_to_output=True)
+    reader.process([message])
+    return message
+
+
+def entities(message: Message, label: str) -> List[str]:
+    return [e["value"] for e in message.get("entities") if e["entity"] == label]
+
+
+def test_a_gap_overrides_the_neighbouring_topic_and_keeps_it_as_asked(reader):
+    message = classify(reader, "how many times can I retake the CMA exam?", ("ask_exam", 0.9), ("ask_cost", 0.05))
+    assert message.get("intent") == {"name": "ask_not_covered", "confidence": 1.0}
+    assert entities(message, "gap") == ["exam_retakes"]
+    assert message.get("reading")["asked"] == {"name": "ask_exam", "confidence": 0.9}
+    assert "reading" in message.as_dict(only_output_properties=True)  # reaches the tracker and the actions
+
+
+def test_the_fallback_is_overridden_when_the_file_recognises_the_question(reader):
+    message = classify(reader, "whats the difference between a cna and a cma", ("nlu_fallback", 0.3),
+                       ("out_of_scope", 0.22), ("compare_credentials", 0.2))
+    assert message.get("intent")["name"] == "ask_about_role"
+    assert entities(message, "role") == ["CNA"]
+    assert message.get("reading")["asked"] == {"name": "out_of_scope", "confidence": 0.22}  # kept, judged later
+
+
+def test_a_situation_is_routed_with_what_it_sets(reader):
+    message = classify(reader, "I was an army medic, can I get certified?", ("ask_how_to_become", 0.6))
+    assert message.get("intent")["name"] == "share_situation"
+    assert entities(message, "situation") == ["military"]
+    assert message.get("reading")["sets"] == {"military": "yes"}
+
+
+@pytest.mark.parametrize("control", ["start_advisor", "talk_to_human", "stop"])
+def test_control_intents_are_never_rerouted(reader, control):
+    message = classify(reader, "I was an army medic, which certification is right for me?", (control, 0.7))
+    assert message.get("intent")["name"] == control
+    assert message.get("reading")["sets"] == {"military": "yes"}  # still there for the questionnaire
+
+
+def test_an_off_subject_question_the_classifier_calls_out_of_scope_stays_out_of_scope(reader):
+    message = classify(reader, "how much does flight school cost", ("out_of_scope", 0.8))
+    assert message.get("intent")["name"] == "out_of_scope"
+    # the same gap on this subject is read
+    message = classify(reader, "how much does the cma exam cost", ("out_of_scope", 0.8))
+    assert message.get("intent")["name"] == "ask_not_covered"
+
+
+def test_a_gap_the_classified_intent_already_answers_keeps_that_intent(reader):
+    message = classify(reader, "how much does the exam cost", ("ask_cost", 0.9))
+    assert message.get("intent")["name"] == "ask_cost"
+
+
+def test_a_role_guess_without_evidence_falls_to_the_next_best_intent(reader):
+    message = classify(reader, "what do they do all day", ("ask_about_role", 0.5), ("ask_duties", 0.4))
+    assert message.get("intent") == {"name": "ask_duties", "confidence": 0.4}
+    message = classify(reader, "hmm what", ("share_situation", 0.3), ("greet", 0.1))
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_not_covered_guess_without_a_subject_stays_honest(reader):
+    message = classify(reader, "what about the thing with the paperwork", ("ask_not_covered", 0.5), ("ask_duties", 0.3))
+    assert message.get("intent")["name"] == "ask_not_covered"
+    assert entities(message, "gap") == []
+
+
+def test_another_cma_is_recognised_by_the_file(reader):
+    message = classify(reader, "is the CMA exam harder than the CPA", ("ask_exam", 0.7))
+    assert message.get("intent")["name"] == "ask_other_meaning"
+
+
+def test_button_payloads_are_left_alone(reader):
+    message = classify(reader, '/ask_exam{"credential":"CMA"}', ("ask_exam", 1.0))
+    assert message.get("intent")["name"] == "ask_exam" and message.get("reading") is None

@@ -1,0 +1,163 @@
+"""Reading a student's own words against the knowledge file (actions/reading.py).
+
+The sentences here are written for the tests; the real students' questions are
+scored end to end by `make evaluate` (tests/real_questions.yml), not here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.reading import (
+    ASK_ABOUT_ROLE,
+    ASK_NOT_COVERED,
+    ASK_OTHER_MEANING,
+    SHARE_SITUATION,
+    Reading,
+    answer_plan,
+    count_questions,
+    match_cue,
+    normalise,
+    read,
+    reading_intent,
+)
+
+
+@pytest.mark.parametrize(
+    "cue, text, matches",
+    [
+        ("retak*", "can i retake it", True),
+        ("retak*", "retaking the exam", True),
+        ("retak*", "i will not take it", False),
+        ("online + exam*|test*", "is the exam online", True),
+        ("online + exam*|test*", "online programs", False),
+        ("how many times", "how many   times?", True),
+        ("fail + exam", "failure on the exam", False),  # whole words, unless the cue says *
+        ("can't find a job", "I can’t find a job", True),  # curly apostrophe
+    ],
+)
+def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
+    assert (match_cue(cue, normalise(text)) is not None) is matches
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        ("if i fail the test can i try again?", "exam_retakes"),
+        ("what score do you need to pass", "exam_score"),
+        ("can i sit the certification exam from home", "exam_format"),
+        ("any practice tests you'd recommend", "exam_difficulty"),
+        ("how many CEUs are needed", "renewal_rules"),
+        ("is there a night class option", "program_format"),
+        ("do they give shots", "scope_of_practice"),
+        ("can she call herself a nurse", "title"),
+        ("will a misdemeanor stop me", "job_search"),
+        ("i'm a doctor from another country", "foreign_trained"),
+    ],
+)
+def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
+    reading = read(kb, text)
+    assert reading.gaps[:1] == (gap,), reading
+    assert reading_intent(kb, reading, None) == ASK_NOT_COVERED
+
+
+def test_a_weaker_gap_inside_a_stronger_one_is_dropped(kb):
+    # "online" alone is the program-format cue; with "exam" it is the exam's format only.
+    assert read(kb, "can i take the exam online").gaps == ("exam_format",)
+    # two subjects in two parts are both kept, strongest first
+    assert set(read(kb, "how long is the program and are there evening classes").gaps) == {"duration", "program_format"}
+
+
+def test_role_names_are_not_evidence_of_a_gap(kb):
+    reading = read(kb, "licensed practical nurse or medical assistant?")
+    assert reading.gaps == () and reading.roles == ("LPN",)
+
+
+def test_the_longest_role_name_wins_and_roles_keep_their_order(kb):
+    assert read(kb, "nurse practitioner vs medical assistant").roles == ("NP",)
+    assert read(kb, "is a CNA closer to an RN or to an MA").roles == ("CNA", "RN")
+
+
+def test_a_role_question_the_article_answers_keeps_its_topic(kb):
+    reading = read(kb, "can a medical assistant become a nurse later")
+    assert reading.roles == ("RN",)
+    assert reading_intent(kb, reading, "career_paths") is None
+    assert reading_intent(kb, reading, "pay") == ASK_ABOUT_ROLE
+
+
+@pytest.mark.parametrize(
+    "text, sets",
+    [
+        ("I was a combat medic, what can I get", {"military": "yes"}),
+        ("I've been working as a medical assistant for six years", {"experience": "6"}),
+        ("I have worked as an MA for 2 and a half years", {"experience": "2.5"}),
+        ("I graduated from a program but it wasn't accredited", {"program": "unaccredited"}),
+        ("I'm starting my MA program in May", {"program": "in_progress"}),
+        ("I already work as a medical assistant", {}),  # years not said: nothing guessed
+    ],
+)
+def test_a_situation_said_in_the_first_person_fills_advisor_answers(kb, text, sets):
+    reading = read(kb, text)
+    assert reading.situations, reading
+    assert reading.sets == sets
+    assert reading_intent(kb, reading, None) == SHARE_SITUATION
+
+
+def test_a_situation_about_someone_else_is_not_taken_personally(kb):
+    assert read(kb, "can army medics become medical assistants").situations == ()
+
+
+def test_advisor_answers_never_look_like_gaps_or_roles(kb):
+    """Typed mid-questionnaire, an answer must stay an answer, not become a digression."""
+    for question in kb.advisor.questions:
+        phrases = [*question.buttons, *question.none_phrases]
+        for option in question.options:
+            phrases += [option.title, option.value, *option.phrases]
+        for phrase in phrases:
+            reading = read(kb, phrase)
+            assert not reading.gaps and not reading.roles, (question.slot, phrase, reading)
+
+
+def test_another_cma_is_recognised_before_anything_else(kb):
+    reading = read(kb, "is the CMA exam harder than the CPA exam")
+    assert reading.other_meaning
+    assert reading_intent(kb, reading, None) == ASK_OTHER_MEANING
+
+
+def test_worries_are_heard(kb):
+    assert read(kb, "I'm scared I made the wrong decision").feeling
+    assert not read(kb, "what do medical assistants do").feeling
+
+
+def test_questions_are_counted():
+    assert count_questions("how much do they make and how long is the program?") == 2
+    assert count_questions("pay? and hours?") == 2
+    assert count_questions("what do they do") == 1
+
+
+def test_answer_plan_leads_with_what_is_not_covered():
+    gap = Reading(gaps=("duration",), questions=1)
+    assert answer_plan(gap, "pay").parts == ("gaps",) and answer_plan(gap, "pay").topic is None
+    # a second question in the message: its covered part is answered too, even on a weaker guess
+    assert answer_plan(Reading(gaps=("duration",), questions=2), "pay", confidence=0.15).topic == "pay"
+    assert answer_plan(Reading(roles=("CNA",)), "pay", confidence=0.15).topic is None
+    role = Reading(roles=("CNA",))
+    assert answer_plan(role, "pay").topic == "pay"
+    assert answer_plan(role, "issuer").topic is None
+    situation = Reading(situations=("military",), sets={"military": "yes"})
+    assert answer_plan(situation, "eligibility").topic is None  # the situation answer covers it
+    assert answer_plan(situation, "pay").parts == ("situation",)
+
+
+def test_reading_survives_the_round_trip_through_parse_data(kb):
+    reading = read(kb, "I was an army medic and I'm nervous, how long does it take?")
+    assert Reading.from_dict(reading.as_dict()) == reading
+
+
+def test_a_subject_only_mentioned_in_a_story_is_not_asked_about(kb):
+    story = "I start my externship on Monday. I was so nervous about it all weekend."
+    assert read(kb, story).gaps == ()
+    asked = "I start my externship on Monday. Do externships pay anything?"
+    assert read(kb, asked).gaps == ("externship",)
+    leaning = "My friend says medical assistants can't give injections. Is that true?"
+    assert read(kb, leaning).gaps == ("scope_of_practice",)
