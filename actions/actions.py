@@ -384,8 +384,7 @@ class ActionAnswerReading(TopicAnswer):
         guess = data.get("asked") or {}
         asked = TOPIC_OF_INTENT.get(guess.get("name") or "")
         ctx = self.context(tracker)
-        plan = answer_plan(reading, asked, (tracker.latest_message.get("intent") or {}).get("name"),
-                           float(guess.get("confidence") or 0.0))
+        plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0))
         personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
         answers: List[Answer] = []
         for part in plan.parts:

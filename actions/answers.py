@@ -647,13 +647,6 @@ def gap_answer(
     Roles named alongside ("how long from MA to RN?") add what the article says about them.
     """
     gaps = [kb.gap(g) for g in gap_ids]
-    if not gaps:  # the classifier's guess, with no subject the knowledge file names
-        return Answer(
-            "Sorry, my sources don't cover that, and I'd rather not guess. They cover what medical assistants do, "
-            "what they earn, the job outlook, the four main credentials and how to qualify, training and the exam. "
-            f"For anything else, ask {_advisors_ref(site)}.",
-            [TALK_TO_ADVISOR, HOW_TO_START, CREDENTIALS],
-        )
     sentences = [f"Sorry, my sources don't cover {gaps[0].subject}, and I'd rather not guess."]
     sentences += [f"They don't cover {gap.subject} either." for gap in gaps[1:]]
     notes = [g.article_says for g in gaps] + [kb.role(r).article_says for r in role_ids]

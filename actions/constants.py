@@ -7,13 +7,11 @@ ENTITY_CERTIFICATION_STATUS = "certification_status"
 ENTITY_PAY_PERIOD = "pay_period"
 ENTITY_SKILL_TYPE = "skill_type"
 ENTITY_LOCATION = "location"
-# Set by addons/knowledge_reader.py from the knowledge file: a subject the article
-# lacks, a neighbouring role, something the student says about themselves.
-ENTITY_GAP = "gap"
-ENTITY_ROLE = "role"
-ENTITY_SITUATION = "situation"
-# Where that component leaves its reading of the message (parse data, so the actions see it).
+# Where addons/knowledge_reader.py leaves its reading of a message (parse data, so the
+# actions and the insights report see it): gaps, roles and situations by knowledge-file id.
 READING_KEY = "reading"
+READING_GAPS = "gaps"
+READING_ROLES = "roles"
 
 # Slots: what the conversation is about, so follow-ups like "and per hour?" or
 # "who offers it?" can be answered. All are set by the actions (custom mappings).

@@ -38,7 +38,7 @@ _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=Tru
 # "for six years", "5 years as an MA", "2 yrs of experience": a duration said about MA work.
 _YEARS_AS_MA = re.compile(
     rf"\b(?:(?P<a>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?))\s+"
-    r"(?:of\s+)?(?:experience|exp|as\s+an?\s+(?:medical\s+assistant|ma|cma)|working|in\s+the\s+field)"
+    r"(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:experience|exp|as\s+an?\s+(?:medical\s+assistant|ma|cma)|working|in\s+the\s+field)"
     rf"|(?:medical\s+assistant|\bma|\bcma)\s+for\s+(?:about\s+|almost\s+|over\s+|nearly\s+|the\s+past\s+|the\s+last\s+)?"
     rf"(?P<b>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?)))\b"
 )
@@ -268,6 +268,10 @@ def reading_intent(
         return ASK_NOT_COVERED
     if reading.roles and not all(asked_topic in kb.role(r).answered_by for r in reading.roles):
         return ASK_ABOUT_ROLE
+    if reading.situations and not reading.sets and asked_topic and all(
+        asked_topic in kb.situation(s).answer_with for s in reading.situations
+    ):
+        return None  # "could I become a nurse later?" asked as career paths is answered as such
     if reading.situations:
         return SHARE_SITUATION
     return None
@@ -296,9 +300,7 @@ ASKED_CONFIDENCE = 0.25
 ASKED_BESIDE_A_GAP = 0.1
 
 
-def answer_plan(
-    reading: Reading, asked: Optional[str], intent: Optional[str] = None, confidence: float = 1.0
-) -> Plan:
+def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0) -> Plan:
     """Gaps or roles lead; a situation is heard; the classifier's topic is added where it answers a part.
 
     With a gap, the topic is added only when the message asks more than one
@@ -306,7 +308,7 @@ def answer_plan(
     question, the classifier's topic is the neighbouring question we must not answer.
     """
     parts = []
-    if reading.gaps or (intent == ASK_NOT_COVERED and not reading.roles and not reading.situations):
+    if reading.gaps:
         parts.append("gaps")
     elif reading.roles:
         parts.append("roles")

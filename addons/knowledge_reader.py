@@ -5,18 +5,19 @@ routes by what the knowledge file recognises in the student's own words
 (actions/reading.py):
 
 - a detail the article lacks ("how many times can I retake the exam?") becomes
-  `ask_not_covered`, with a `gap` entity per subject;
-- a neighbouring role ("CNA vs CMA?", "nurse or MA?") becomes `ask_about_role`,
-  with a `role` entity per role;
-- a situation ("I was a medic in the army") becomes `share_situation`, with a
-  `situation` entity per situation.
+  `ask_not_covered`;
+- a neighbouring role ("CNA vs CMA?", "nurse or MA?") becomes `ask_about_role`;
+- a situation ("I was a medic in the army") becomes `share_situation`.
+
+What it read (the gaps, roles and situations by id, what the situation means for
+the advisor's questions, a worry) goes into the parse data as `reading`, where the
+actions, the tracker store and the insights report find it. (Not as entities:
+they have no place in the text, and Rasa's evaluation requires one.)
 
 The classifier's own best topic stays in `reading.asked`, so an answer can add
 the medical-assistant side ("do nurses or MAs make more?" -> pay). When the
-classifier alone picks a role or a situation that the knowledge file does not
-recognise, its next-best intent is used (or the fallback); a guess of
-`ask_not_covered` without a known subject stays, and is answered with a plain
-"my sources don't cover that" (honest, if less specific). Control intents
+classifier alone picks one of these three intents but the knowledge file does not
+recognise, its next-best intent is used (or the fallback). Control intents
 ("stop", "talk to a person", "which credential fits me?") are never re-routed. Button payloads
 ("/intent{...}") are left as they are.
 """
@@ -29,28 +30,25 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.constants import (
     CONTROL_INTENTS,
-    ENTITY_GAP,
     GAP_OF_INTENT,
-    ENTITY_ROLE,
-    ENTITY_SITUATION,
     NLU_FALLBACK,
     READING_KEY,
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
-from actions.reading import ASK_ABOUT_ROLE, READING_INTENTS, SHARE_SITUATION, Reading, read, reading_intent
+from actions.reading import ASK_ABOUT_ROLE, ASK_NOT_COVERED, READING_INTENTS, SHARE_SITUATION, Reading, read, reading_intent
 
-EXTRACTOR = "KnowledgeReader"
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
 # "The CMA accounting exam": another CMA altogether; the reading does not override it.
 OTHER_MEANING = "ask_other_meaning"
+TALK_TO_HUMAN = "talk_to_human"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -92,20 +90,16 @@ class KnowledgeReader(GraphComponent):
         routed = reading_intent(self.knowledge, reading, TOPIC_OF_INTENT.get((sure or {}).get("name", "")), name)
         if name == OTHER_MEANING and routed != OTHER_MEANING:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
-        if name in CONTROL_INTENTS:
-            routed = None  # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled)
+        if name in CONTROL_INTENTS and not (name == TALK_TO_HUMAN and routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)):
+            # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled). Asking for a
+            # person about a subject the sources lack gets that subject's answer, which names the advisors.
+            routed = None
         if routed == OTHER_MEANING:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
         elif routed:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
-            entities = list(message.get(ENTITIES) or [])
-            for label, values in ((ENTITY_GAP, reading.gaps), (ENTITY_ROLE, reading.roles),
-                                  (ENTITY_SITUATION, reading.situations)):
-                entities += [{"entity": label, "value": value, "extractor": EXTRACTOR} for value in values]
-            message.set(ENTITIES, entities, add_to_output=True)
-        elif name in (ASK_ABOUT_ROLE, SHARE_SITUATION):
-            # The classifier guessed a role or a situation the file does not recognise: next best, or fallback.
-            # (A guess of ask_not_covered stays: "my sources don't cover that" is honest without a subject.)
+        elif name in READING_INTENTS:
+            # The classifier guessed one of these, but the file recognises nothing: next best, or fallback.
             fallback = dict(sure) if sure else {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}
             message.set(INTENT, fallback, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)

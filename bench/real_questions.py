@@ -184,7 +184,7 @@ def acknowledgements() -> List[str]:
     """The knowledge file's acknowledgement of a worry (said before the facts)."""
     from actions.knowledge import load_knowledge
 
-    feelings = load_knowledge().feelings
+    feelings = getattr(load_knowledge(), "feelings", None)  # (absent from older knowledge files)
     return [feelings.reply] if feelings else []
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.constants import ENTITY_GAP, ENTITY_ROLE
+from actions.constants import READING_GAPS, READING_KEY, READING_ROLES
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
@@ -40,9 +40,11 @@ RECOMMENDATION_SLOT = "recommendation"
 # Conversation manners rather than questions: listed, but not in the topics chart.
 SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_capabilities"})
 
-# What the sources don't cover: addons/knowledge_reader.py tags such messages with a `gap`
-# entity (a subject the article lacks) or a `role` entity (a neighbouring role it does not describe).
-CONTENT_GAP_ENTITIES = (ENTITY_GAP, ENTITY_ROLE)
+# What the sources don't cover: addons/knowledge_reader.py's reading of a message names the
+# subjects the article lacks (gaps) and the neighbouring roles it does not describe (roles).
+GAP = "gap"
+ROLE = "role"
+ANSWERED_BY_READING = frozenset({"ask_not_covered", "ask_about_role", "share_situation", "ask_cost", "ask_duration"})
 
 CONTEXT_MESSAGES = 3  # student messages shown before each 👎
 FIX_FIRST = 10  # groups of failing messages in the "fix first" list
@@ -108,8 +110,13 @@ def _guess(event: Dict[str, Any]) -> Optional[str]:
 
 
 def _subjects(event: Dict[str, Any]) -> Tuple[Tuple[str, str], ...]:
-    entities = (event.get("parse_data") or {}).get("entities") or []
-    found = [(e.get("entity"), str(e.get("value"))) for e in entities if e.get("entity") in CONTENT_GAP_ENTITIES]
+    """(gap | role, id) the knowledge reader found in a message the assistant answered as such."""
+    parse_data = event.get("parse_data") or {}
+    if ((parse_data.get("intent") or {}).get("name")) not in ANSWERED_BY_READING:
+        return ()
+    reading = parse_data.get(READING_KEY) or {}
+    found = [(GAP, str(g)) for g in reading.get(READING_GAPS) or []]
+    found += [(ROLE, str(r)) for r in reading.get(READING_ROLES) or []]
     return tuple(dict.fromkeys(found))
 
 

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from actions.constants import ENTITY_GAP, ENTITY_ROLE
 from insights import charts, metrics
 from insights.privacy import redact
 from insights.store import StoreError, read_conversations, tracker_store_url
@@ -80,8 +79,8 @@ def subject_labels() -> Dict[str, str]:
         kb = load_knowledge()
     except KnowledgeError:
         return {}
-    labels = {f"{ENTITY_GAP}:{gap.id}": gap.label or gap.subject for gap in kb.not_covered}
-    labels.update({f"{ENTITY_ROLE}:{role.id}": f"Compared with {role.plural}" for role in kb.roles})
+    labels = {f"{metrics.GAP}:{gap.id}": gap.label or gap.subject for gap in kb.not_covered}
+    labels.update({f"{metrics.ROLE}:{role.id}": f"Compared with {role.plural}" for role in kb.roles})
     return labels
 
 

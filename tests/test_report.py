@@ -401,3 +401,38 @@ def test_postgresql_store(numbers: Dict[str, Any]) -> None:
     with postgres_database() as url:
         fill(url)
         assert metrics.build(read_conversations(url, PERIOD.start, PERIOD.end), PERIOD) == numbers
+
+
+def test_what_students_ask_that_the_sources_do_not_cover_is_grouped_by_subject():
+    """Messages the knowledge reader answered as gaps or roles become the content-gap list (others don't count)."""
+    from insights.store import Conversation
+
+    def user(text: str, intent: str, minute: int, *tags: Tuple[str, str]) -> Dict[str, Any]:
+        reading = {"gaps": [v for k, v in tags if k == "gap"], "roles": [v for k, v in tags if k == "role"]}
+        return {"event": "user", "text": text, "timestamp": at(3, 10, minute),
+                "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "reading": reading}}
+
+    conversations = [
+        Conversation("a", [user("can I retake the cma exam?", "ask_not_covered", 1, ("gap", "exam_retakes")),
+                           user("what if I fail the test", "ask_not_covered", 2, ("gap", "exam_retakes")),
+                           user("how much do MAs make", "ask_pay", 3),
+                           # read as a role, but answered as career paths (the article covers it): not a gap
+                           user("can an MA become a nurse", "ask_career_paths", 4, ("role", "RN"))]),
+        Conversation("b", [user("CNA vs CMA?", "ask_about_role", 4, ("role", "CNA")),
+                           user("retake policy???", "ask_not_covered", 5, ("gap", "exam_retakes"),
+                                ("role", "CNA"))]),
+    ]
+    labels = {"gap:exam_retakes": "Exam retakes", "role:CNA": "Compared with CNAs"}
+    rows = metrics.build(conversations, PERIOD, subject_labels=labels)["cannot_answer"]
+    assert [(r["label"], r["kind"], r["messages"]) for r in rows] == [
+        ("Exam retakes", "gap", 3), ("Compared with CNAs", "role", 2)]
+    assert {t["text"] for t in rows[0]["texts"]} == {"can I retake the cma exam?", "what if I fail the test",
+                                                     "retake policy???"}
+    # without the knowledge file's names, the ids still say what it is
+    assert metrics.build(conversations, PERIOD)["cannot_answer"][0]["label"] == "Exam retakes"
+
+
+def test_the_report_names_subjects_from_the_knowledge_file():
+    labels = report.subject_labels()
+    assert labels["gap:exam_retakes"] == "Exam retakes"
+    assert labels["role:CNA"].startswith("Compared with certified nursing assistants")
