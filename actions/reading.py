@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
-from actions.advisor import NUMBER_WORDS, parse_years
+from actions.advisor_rules import NUMBER_WORDS, parse_years
 from actions.constants import GAP_OF_INTENT
 from actions.knowledge import YEARS_FROM_TEXT, Knowledge
 

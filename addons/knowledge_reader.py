@@ -42,7 +42,7 @@ from actions.constants import (
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
-from actions.reading import ASK_ABOUT_ROLE, ASK_NOT_COVERED, READING_INTENTS, SHARE_SITUATION, Reading, read, reading_intent
+from actions.reading import ASK_ABOUT_ROLE, ASK_NOT_COVERED, READING_INTENTS, Reading, read, reading_intent
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25

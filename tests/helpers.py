@@ -9,15 +9,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import actions as bot_actions
-from actions import advising
+from actions import questionnaire_actions, topic_actions
 
 ACTIONS: Dict[str, Action] = {
     cls().name(): cls()
-    for module in (bot_actions, advising)
+    for module in (topic_actions, questionnaire_actions)
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__
-    and cls not in (bot_actions.TopicAnswer, advising.AskAdvisorQuestion)
+    and cls not in (topic_actions.TopicAnswer, questionnaire_actions.AskAdvisorQuestion)
 }
 
 

@@ -15,14 +15,25 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advisor import SKIPPED, Situation, assess, parse_answer, recommended
-from actions.answers import personal_note, recommendation
+from actions import advisor_wording
+from actions.advisor_rules import SKIPPED, Situation, assess, parse_answer, personal_fit, recommend, recommended
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, DEFAULT_SITE_FILE, KnowledgeError, load_knowledge, load_site
 from tests.helpers import ACTIONS, run_coroutine
 from tests.stack import ROOT
 from tests.test_no_invented_numbers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, _numbers
 
 KNOWLEDGE_TEXT = " ".join(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8").split())
+
+
+def recommendation(kb, situation):
+    """The rules decide (advisor_rules.recommend), the wording words it: both, as the action uses them."""
+    advice = recommend(kb, situation)
+    fits, checklist = advisor_wording.recommendation(kb, advice)
+    return fits, checklist, advice.credentials
+
+
+def personal_note(kb, situation, credential):
+    return advisor_wording.personal_note(personal_fit(kb, situation, credential))
 
 
 # --- understanding answers ----------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Iterator, List, Tuple
 import pytest
 import yaml
 
-from actions.answers import TOPICS, Answer, Context
+from actions.topic_wording import TOPICS
+from actions.wording import Answer, Context
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
 from tests.stack import ROOT
 
@@ -101,9 +102,10 @@ KNOWN_WITH_SITE = KNOWN_NUMBERS | set(NUMBER.findall(SITE_TEXT))
 
 def reading_answers(kb):
     """Every gap (alone, in pairs, with each credential and a role), role and situation answer."""
-    from actions.advisor import Situation
-    from actions.answers import gap_answer, role_answer, situation_answer
+    from actions.advisor_rules import Situation, advise_situation
+    from actions.advisor_wording import situation_answer
     from actions.knowledge import load_site
+    from actions.topic_wording import gap_answer, role_answer
 
     site = load_site()
     gap_ids = [g.id for g in kb.not_covered]
@@ -120,7 +122,9 @@ def reading_answers(kb):
     for entry in kb.situations:
         sets = {slot: ("6" if value == "years" else value) for slot, value in entry.sets.items()}
         for situation in (Situation(**sets), Situation()):
-            yield f"situation {entry.id}", situation_answer(kb, situation, [entry.id], Context())
+            advice = advise_situation(kb, situation, [entry.id])
+            texts = [TOPICS[t](kb, Context()).text for t in advice.topics]
+            yield f"situation {entry.id}", situation_answer(kb, advice, texts)
 
 
 def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(kb):

@@ -75,7 +75,7 @@ class Script:
         bot = BotUttered(reply, metadata={"utter_action": response} if response else {}, timestamp=self.time)
         # As Rasa logs a custom action: its messages first, then the events it returned.
         self.events += [ActionExecuted(action, timestamp=self.time), bot]
-        if ask_feedback:  # as actions/actions.py does under a topic's first answer
+        if ask_feedback:  # as actions/conversation.py does under a topic's first answer
             buttons = [{"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
                        {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'}]
             self.events.append(BotUttered("Was this helpful?", data={"buttons": buttons}, timestamp=self.time))

@@ -1,4 +1,5 @@
-"""Actions that advise rather than answer: the advisor form, the hand-off to people, feedback.
+"""Actions of the advisor questionnaire and around it: the form, its questions and "why?",
+the recommendation, the hand-off to the school's advisors, feedback, and another "CMA".
 
 The questions, the rules behind the recommendation and the school's contact
 details all come from `knowledge/`; these classes only run the conversation.
@@ -12,10 +13,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import KNOWLEDGE, SITE, situation, slot_name, utter
-from actions.advisor import SKIPPED, parse_answer
-from actions.reading import Reading
-from actions.answers import (
+from actions.advisor_rules import SKIPPED, parse_answer, recommend
+from actions.advisor_wording import (
     advising_contact,
     advisor_intro,
     advisor_question,
@@ -40,7 +39,9 @@ from actions.constants import (
     SLOT_RECOMMENDATION,
     SLOT_TOPIC,
 )
+from actions.conversation import KNOWLEDGE, SITE, situation, slot_name, utter
 from actions.knowledge import ADVISOR_SLOTS, Question
+from actions.reading import Reading
 
 # An answer that cannot be understood is asked again at most this many times.
 MAX_RETRIES = 2
@@ -185,10 +186,11 @@ class ActionRecommend(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        fits, checklist, credential_ids = recommendation(KNOWLEDGE, situation(tracker))
+        advice = recommend(KNOWLEDGE, situation(tracker))
+        fits, checklist = recommendation(KNOWLEDGE, advice)
         utter(dispatcher, fits)
         utter(dispatcher, checklist)
-        return [SlotSet(SLOT_RECOMMENDATION, credential_ids)]
+        return [SlotSet(SLOT_RECOMMENDATION, advice.credentials)]
 
 
 class ActionExplainQuestion(Action):

@@ -1,8 +1,11 @@
-"""The advisor's reasoning: understanding answers and turning them into a recommendation.
+"""The advisor rules: reading answers, and deciding what fits a student and what to do next.
 
-Both work from the `advisor` section of the knowledge file. This module only
-applies those rules (which answers a rule needs, how strong a fit is); what
-fits whom, and why, is data an advising office can edit.
+Everything here decides, nothing words: eligibility (which credentials a
+situation reaches, and how firmly), the recommendation and its checklist, the
+personal fit of a credential asked about later, and what a situation told in a
+student's own words calls for. It applies the `advisor` section of the
+knowledge file; what fits whom, and why, is data an advising office can edit.
+The wording modules turn these decisions into sentences.
 """
 
 from __future__ import annotations
@@ -184,3 +187,74 @@ def next_steps(kb: Knowledge, situation: Situation, top: Optional[Fit]) -> List[
         if matches(step.when, situation) and standing_ok and (top is not None or not needs_top):
             steps.append(step.text.format(**values))
     return steps
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What the questionnaire's answers lead to: fits (strongest first), the checklist, skipped questions."""
+
+    fits: List[Fit]
+    steps: List[str]
+    skipped: List[str]
+
+    @property
+    def top(self) -> Optional[Fit]:
+        return self.fits[0] if self.fits else None
+
+    @property
+    def credentials(self) -> List[str]:
+        return [f.credential for f in self.fits]
+
+
+def recommend(kb: Knowledge, situation: Situation) -> Recommendation:
+    """The credentials within reach (or the goals to plan for) and the steps; general steps if none fits."""
+    fits = recommended(assess(kb.advisor, situation, kb.credential_ids))
+    steps = next_steps(kb, situation, fits[0]) if fits else list(kb.topics.how_to_become.steps)
+    skipped = [q.slot for q in kb.advisor.questions if getattr(situation, q.slot) == SKIPPED]
+    return Recommendation(fits, steps, skipped)
+
+
+@dataclass(frozen=True)
+class PersonalFit:
+    """What a student's answers mean for one credential they ask about later."""
+
+    credential: str
+    standing: str
+    reason: str
+    years: Optional[float] = None  # said when an experience rule is what makes it fit
+
+
+def personal_fit(kb: Knowledge, situation: Situation, credential_id: Optional[str]) -> Optional[PersonalFit]:
+    if not situation.known or credential_id is None:
+        return None
+    fit = next((f for f in assess(kb.advisor, situation, kb.credential_ids) if f.credential == credential_id), None)
+    if fit is None:
+        return None
+    years = situation.years
+    by_experience = years is not None and years >= 1 and any(
+        r.credential == credential_id and (r.when.min_years or r.when.above_years is not None)
+        and matches(r.when, situation) for r in kb.advisor.rules
+    )
+    return PersonalFit(credential_id, fit.standing, fit.reasons[0], years if by_experience else None)
+
+
+@dataclass(frozen=True)
+class SituationAdvice:
+    """What a situation told in the student's own words calls for: fits within reach and topics to add."""
+
+    labels: List[str]
+    fits: List[Fit]
+    topics: List[str]
+
+
+def advise_situation(kb: Knowledge, situation: Situation, circumstances: Sequence[str]) -> SituationAdvice:
+    """Fits within reach under the advisor rules; situations that set no answer (already certified,
+    wants nursing) bring their topics; with nothing to say, the general route."""
+    entries = [kb.situation(c) for c in circumstances]
+    fits = [f for f in recommended(assess(kb.advisor, situation, kb.credential_ids)) if f.standing != "plan"]
+    unset = [e for e in entries if not any(getattr(situation, slot, None) not in (None, SKIPPED) for slot in e.sets)]
+    topics = list(dict.fromkeys(t for e in unset for t in e.answer_with))
+    if not fits and not topics:
+        topics = ["how_to_become"]
+    return SituationAdvice([e.label for e in entries], fits, topics[:2])
+
