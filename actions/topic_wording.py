@@ -461,3 +461,26 @@ def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context
     refs = [ref for role in roles for ref in role.refer_to]
     sentences.append(referral(kb, site, refs, ctx).replace("To find out, ask", f"For the {roles[0].name} side, ask", 1))
     return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
+
+
+# --- not sure which question was asked ------------------------------------------------
+
+BUTTON_OF_INTENT: Dict[str, Button] = {
+    "ask_what_is_cma": Button("What is a CMA?", payload("ask_what_is_cma")), "ask_duties": DUTIES, "ask_pay": PAY,
+    "ask_pay_factors": PAY_FACTORS, "ask_outlook": OUTLOOK, "ask_skills": SKILLS, "ask_career_paths": CAREER,
+    "ask_why_certify": WHY, "ask_how_to_become": HOW_TO_START, "ask_programs": PROGRAMS, "ask_exam": EXAM,
+    "ask_renewal": RENEWAL, "ask_credentials_list": CREDENTIALS,
+    "ask_credential_details": Button("About a credential", payload("ask_credentials_list")),
+    "ask_issuer": Button("Who issues each credential?", payload("ask_issuer")), "compare_credentials": COMPARE_ALL,
+    "ask_eligibility": ELIGIBILITY,
+}
+
+
+def clarify(intents: Sequence[str]) -> Answer:
+    """Not sure which question was asked: the likeliest ones as buttons, rather than a confident wrong answer."""
+    buttons = list(dict.fromkeys(BUTTON_OF_INTENT[i] for i in intents if i in BUTTON_OF_INTENT))[:3]
+    return Answer(
+        "I want to be sure I answer the question you asked. Did you mean one of these? "
+        "If not, could you put it another way?",
+        buttons + [TALK_TO_ADVISOR] if len(buttons) >= 1 else [HOW_TO_START, CREDENTIALS, TALK_TO_ADVISOR],
+    )

@@ -57,18 +57,22 @@ class KnowledgeReader(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # None: knowledge/cma.yml, or the file named by CMA_KNOWLEDGE_FILE, as for the action server.
-        return {"knowledge_file": None}
+        # knowledge_file None: knowledge/cma.yml, or the file named by CMA_KNOWLEDGE_FILE, as for the
+        # action server. The thresholds are the FallbackClassifier's (config.yml), applied again
+        # when a guess without evidence is set aside.
+        return {"knowledge_file": None, "threshold": 0.25, "ambiguity_threshold": 0.04}
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, threshold: float = 0.25, ambiguity: float = 0.04) -> None:
         self.knowledge = knowledge
+        self.threshold = threshold
+        self.ambiguity = ambiguity
 
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext,
     ) -> "KnowledgeReader":
-        return cls(load_knowledge(config.get("knowledge_file")))
+        return cls(load_knowledge(config.get("knowledge_file")), config["threshold"], config["ambiguity_threshold"])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -98,11 +102,39 @@ class KnowledgeReader(GraphComponent):
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
         elif routed:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
-        elif name in READING_INTENTS:
-            # The classifier guessed one of these, but the file recognises nothing: next best, or fallback.
-            fallback = dict(sure) if sure else {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}
-            message.set(INTENT, fallback, add_to_output=True)
+        else:
+            decided = self._decide_without_unsupported(name, ranking, reading)
+            if decided:
+                message.set(INTENT, decided, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
+
+
+    def _decide_without_unsupported(
+        self, name: Optional[str], ranking: List[Dict[str, Any]], reading: Reading
+    ) -> Optional[Dict[str, Any]]:
+        """Decide again without the guesses the file can show no evidence for.
+
+        The reading intents, and the gap intents (ask_cost, ask_duration) whose gap the
+        message does not name, are only answered on evidence. When one of them is the
+        classifier's guess, or made the guess ambiguous enough for the fallback ("the
+        typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
+        again to the guesses that remain: the next best, or the fallback.
+        """
+        def unsupported(entry: Dict[str, Any]) -> bool:
+            gap = GAP_OF_INTENT.get(entry.get("name") or "")
+            return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
+
+        real = [r for r in ranking if r.get("name") != NLU_FALLBACK]
+        if not real or not any(unsupported(r) for r in real[:2]) or (
+            name != NLU_FALLBACK and not unsupported(real[0])
+        ):
+            return None
+        rest = [r for r in real if not unsupported(r)]
+        top = rest[0] if rest else None
+        runner_up = rest[1]["confidence"] if len(rest) > 1 else 0.0
+        if top and top["confidence"] >= self.threshold and top["confidence"] - runner_up >= self.ambiguity:
+            return {"name": top["name"], "confidence": top["confidence"]}
+        return {"name": NLU_FALLBACK, "confidence": (real[0].get("confidence") or 0.0)}
 
 
 def _asked(ranking: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:

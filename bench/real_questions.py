@@ -45,7 +45,8 @@ NOT_COVERED = re.compile(
     r"(?:cover|say|give|describe|mention|have|list)",
     re.IGNORECASE,
 )
-REPHRASE = re.compile(r"didn't quite get that|still not getting it", re.IGNORECASE)
+# "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.
+REPHRASE = re.compile(r"didn't quite get that|still not getting it|Did you mean one of these", re.IGNORECASE)
 # The out-of-scope reply and the "you mean another CMA" reply both say this.
 OUT_OF_SCOPE = re.compile(r"outside what I know|I only cover careers in medical assisting", re.IGNORECASE)
 # The school's advising office (knowledge/site.yml) counts as "advisors".

@@ -145,3 +145,32 @@ def test_organization_without_a_name_offers_choices():
     text, buttons = ask("action_answer_organization", "ask_organization")
     assert "Which organization" in text
     assert [b["title"] for b in buttons] == ["AAMA", "AMT", "NCCT", "NHA"]
+
+
+def _typed(text: str, *ranking):
+    tracker = make_tracker(ranking[0][0], text=text)
+    tracker.latest_message["intent"] = {"name": ranking[0][0], "confidence": ranking[0][1]}
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    return tracker
+
+
+def _run(action: str, tracker):
+    dispatcher = CollectingDispatcher()
+    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_an_unsure_topic_guess_asks_which_question_was_meant():
+    messages, events = _run("action_answer_exam", _typed("why take it at all", ("ask_exam", 0.42),
+                                                         ("ask_why_certify", 0.3), ("greet", 0.1), ("ask_pay", 0.05)))
+    assert len(messages) == 1 and "Did you mean one of these?" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_exam", "/ask_why_certify", "/ask_pay",
+                                                               "/talk_to_human"]
+    assert events == []  # nothing remembered: no topic was answered
+
+
+def test_a_sure_guess_or_a_button_is_answered():
+    messages, _ = _run("action_answer_exam", _typed("what is on the exam", ("ask_exam", 0.9), ("ask_pay", 0.05)))
+    assert "Common topics" in messages[0]["text"]
+    messages, _ = _run("action_answer_exam", _typed("/ask_exam", ("ask_exam", 0.42), ("ask_pay", 0.3)))
+    assert "Common topics" in messages[0]["text"]

@@ -13,7 +13,6 @@ QUESTIONS = [
     ("yo what exactly is a certified medical assistant anyway", ["completed training", "certification exam"]),
     ("describe a normal workday for a medical assistant", ["vital signs", "laboratory samples"]),
     ("what kind of stuff would i be doing on the job", ["Scheduling appointments"]),
-    ("what's the typical paycheck for a certified MA", ["$20.76", "$39,085"]),
     ("ballpark earnings for medical assistants who never got certified?", ["$17.88", "$37,190"]),
     ("is the money better in big cities", ["urban", "living expenses"]),
     ("will there still be MA jobs in ten years", ["16 percent", "2021 and 2031"]),
@@ -44,6 +43,14 @@ QUESTIONS = [
     ("what's the forecast for rain tomorrow", ["only cover careers in medical assisting"]),
     ("are you a real person", ["I'm a bot"]),
 ]
+
+
+def test_a_weak_guess_asks_which_question_was_meant_instead_of_answering(stack):
+    """"Paycheck" is a word the classifier has barely seen (ask_pay 0.43): the student picks the question."""
+    replies = stack.send(f"e2e-{uuid.uuid4()}", "what's the typical paycheck for a certified MA")
+    assert "Did you mean one of these?" in replies[0]["text"]
+    assert {"title": "What do they earn?", "payload": "/ask_pay"} in replies[0]["buttons"]
+    assert "$20.76" in replies_text(stack.send(f"e2e-{uuid.uuid4()}", "/ask_pay"))
 
 
 def replies_text(replies) -> str:

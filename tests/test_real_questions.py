@@ -119,6 +119,8 @@ GAP = "Sorry, my sources don't cover exam retakes, and I'd rather not guess. To 
          ["My sources don't describe nurses, only medical assistants. Vital signs... ask the advising office."], "pass"),
         (_q("gap", ask=["AAMA"]), ["Sorry, I didn't quite get that. Could you rephrase it?"], "not_understood"),
         (_q("gap", ask=["AAMA"]), [], "not_understood"),
+        (_q("answer", ["$17.88"]), ["I want to be sure I answer the question you asked. Did you mean one of these?"],
+         "not_understood"),
         (_q("role", ask=["advisors"]), ["That's outside what I know, sorry."], "refused"),
         (_q("off_topic"), ["That's outside what I know, sorry."], "pass"),
         (_q("off_topic"), ["Here's the usual route: 1. Choose your path."], "wrong_topic"),
