@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export PYTHONHASHSEED := 0
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(wildcard addons/*.py)
 
 .PHONY: help install train validate test test-unit test-stories test-e2e evaluate bench bench-isolate compare-pipelines soak shell run prune vocab freeze clean
 
@@ -61,7 +61,7 @@ vocab: $(SPACY)
 
 # --- model ----------------------------------------------------------------------
 
-# Retrains only when training data, config, domain or knowledge changed.
+# Retrains only when training data, config, domain, knowledge or the graph components in addons/ changed.
 $(MODEL): $(TRAINING_INPUTS) $(STAMPS)/python
 	$(RASA) train --fixed-model-name cma --out models
 	@touch $@

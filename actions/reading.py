@@ -263,7 +263,7 @@ def reading_intent(
     if reading.other_meaning:
         return ASK_OTHER_MEANING
     if reading.gaps and (reading.on_subject or classified != OUT_OF_SCOPE):
-        if reading.gaps == (GAP_OF_INTENT.get(classified or ""),):
+        if reading.gaps == (GAP_OF_INTENT.get(classified or ""),) and reading.questions < 2:
             return None  # "how much is the exam?" classified ask_cost is answered as that gap already
         return ASK_NOT_COVERED
     if reading.roles and not all(asked_topic in kb.role(r).answered_by for r in reading.roles):

@@ -24,7 +24,9 @@ recognise, its next-best intent is used (or the fallback). Control intents
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import json
+import re
+from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -51,7 +53,14 @@ OTHER_MEANING = "ask_other_meaning"
 TALK_TO_HUMAN = "talk_to_human"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+# Words of three letters or more; a message most of whose words the training data never used
+# ("qwxz blorp fnord") is not understood, whatever the classifier's flat guess says.
+_WORD = re.compile(r"[a-z][a-z']{2,}")
+VOCABULARY_FILE = "vocabulary.json"
+KNOWN_WORDS_NEEDED = 0.5
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class KnowledgeReader(GraphComponent):
     """Routes messages by the gaps, roles and situations the knowledge file names."""
 
@@ -62,20 +71,52 @@ class KnowledgeReader(GraphComponent):
         # when a guess without evidence is set aside.
         return {"knowledge_file": None, "threshold": 0.25, "ambiguity_threshold": 0.04}
 
-    def __init__(self, knowledge: Knowledge, threshold: float = 0.25, ambiguity: float = 0.04) -> None:
+    def __init__(
+        self, knowledge: Knowledge, threshold: float = 0.25, ambiguity: float = 0.04,
+        model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None,
+        vocabulary: Optional[Set[str]] = None,
+    ) -> None:
         self.knowledge = knowledge
         self.threshold = threshold
         self.ambiguity = ambiguity
+        self.vocabulary = vocabulary  # None: not trained, no check
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext,
     ) -> "KnowledgeReader":
-        return cls(load_knowledge(config.get("knowledge_file")), config["threshold"], config["ambiguity_threshold"])
+        return cls(load_knowledge(config.get("knowledge_file")), config["threshold"], config["ambiguity_threshold"],
+                   model_storage, resource)
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "KnowledgeReader":
+        component = cls.create(config, model_storage, resource, execution_context)
+        with model_storage.read_from(resource) as directory:
+            component.vocabulary = set(json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8")))
+        return component
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Keeps the words the training examples use, to tell an unknown language or gibberish apart."""
+        words = sorted({w for m in training_data.training_examples for w in _WORD.findall((m.get(TEXT) or "").lower())})
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(words), encoding="utf-8")
+        self.vocabulary = set(words)
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+    def _mostly_unknown_words(self, text: str) -> bool:
+        words = _WORD.findall(text.lower())
+        if self.vocabulary is None or not words:
+            return False
+        return sum(w in self.vocabulary for w in words) < KNOWN_WORDS_NEEDED * len(words)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -102,6 +143,8 @@ class KnowledgeReader(GraphComponent):
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
         elif routed:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
+        elif self._mostly_unknown_words(message.get(TEXT) or ""):
+            message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
             decided = self._decide_without_unsupported(name, ranking, reading)
             if decided:
@@ -118,13 +161,16 @@ class KnowledgeReader(GraphComponent):
         message does not name, are only answered on evidence. When one of them is the
         classifier's guess, or made the guess ambiguous enough for the fallback ("the
         typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
-        again to the guesses that remain: the next best, or the fallback.
+        again to the guesses that remain: the next best, or the fallback. A fallback on a
+        message that names nothing of this subject stays a fallback.
         """
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 
         real = [r for r in ranking if r.get("name") != NLU_FALLBACK]
+        if not reading.on_subject and name == NLU_FALLBACK:
+            return None  # "qwxz blorp fnord": nothing of this subject to vouch for another guess
         if not real or not any(unsupported(r) for r in real[:2]) or (
             name != NLU_FALLBACK and not unsupported(real[0])
         ):

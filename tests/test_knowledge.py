@@ -65,7 +65,7 @@ def test_every_fact_is_in_the_article(kb):
         (lambda d: d["topics"]["duties"].update(items=[]), ["topics.duties", "'items'", "at least 1"]),
         (lambda d: d["topics"].pop("exam"), ["topics", "'exam'", "field required"]),
         (lambda d: d["credentials"][0].update(salary="$99"), ["credentials[0] (CMA)", "'salary'", "extra fields not permitted"]),
-        (lambda d: d["not_covered"][0].update(refer_to=["NOBODY"]), ["not_covered[0] (exam_retakes)", "'refer_to'", "unknown organization 'NOBODY'"]),
+        (lambda d: d["not_covered"][0].update(refer_to=["NOBODY"]), ["not_covered[0] (this_school)", "'refer_to'", "unknown organization 'NOBODY'"]),
         (lambda d: d["not_covered"][1].update(cues=["score + |pass"]), ["not_covered[1]", "'cues[0]'", "empty alternative"]),
         (lambda d: d["roles"][0].update(refer_to=["nobody"]), ["roles[0] (CNA)", "'refer_to'", "unknown organization 'nobody'"]),
         (lambda d: d["roles"][2].update(answered_by=["gossip"]), ["roles[2]", "'answered_by[0]'", "unknown topic 'gossip'"]),
