@@ -295,9 +295,10 @@ class Plan:
 
 # How sure the classifier must be of the topic it saw beside a reading's subject: as sure as
 # the fallback threshold, except beside a gap in a message of several questions, where the
-# gap's own words pull its confidence down ("how much do they make and how long is it?").
+# gap's own words pull its confidence down ("what do they earn and how long is the training?":
+# the gap takes 0.55 and ask_duration 0.16, leaving ask_pay 0.09). The gap is still said first.
 ASKED_CONFIDENCE = 0.25
-ASKED_BESIDE_A_GAP = 0.1
+ASKED_BESIDE_A_GAP = 0.05
 
 
 def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0) -> Plan:

@@ -57,7 +57,10 @@ TALK_TO_HUMAN = "talk_to_human"
 # ("qwxz blorp fnord") is not understood, whatever the classifier's flat guess says.
 _WORD = re.compile(r"[a-z][a-z']{2,}")
 VOCABULARY_FILE = "vocabulary.json"
-KNOWN_WORDS_NEEDED = 0.5
+# Below a third of known words in a message of three words or more: not understood. Shorter
+# messages are left to the classifier, whose character n-grams read "heyy" and "hellooo".
+KNOWN_WORDS_NEEDED = 1 / 3
+WORDS_FOR_A_VERDICT = 3
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -114,7 +117,7 @@ class KnowledgeReader(GraphComponent):
 
     def _mostly_unknown_words(self, text: str) -> bool:
         words = _WORD.findall(text.lower())
-        if self.vocabulary is None or not words:
+        if self.vocabulary is None or len(words) < WORDS_FOR_A_VERDICT:
             return False
         return sum(w in self.vocabulary for w in words) < KNOWN_WORDS_NEEDED * len(words)
 

@@ -131,6 +131,9 @@ def test_words_the_training_data_never_used_are_not_understood(kb):
     assert classify(reader, "qwxz blorp fnord", ("stop", 0.27), ("inform", 0.17)).get("intent")["name"] == "nlu_fallback"
     assert classify(reader, "never mind", ("stop", 0.9)).get("intent")["name"] == "stop"
     assert classify(reader, "🙂🙂", ("greet", 0.4)).get("intent")["name"] == "greet"  # no words: no verdict
+    assert classify(reader, "heyyy", ("greet", 0.4)).get("intent")["name"] == "greet"  # too short for a verdict
+    # a typo-ridden question with some known words is left to the classifier
+    assert classify(reader, "please stopp the questionz now", ("stop", 0.5)).get("intent")["name"] == "stop"
 
 
 def test_two_questions_with_the_classifiers_own_gap_go_to_the_reading_answer(reader):

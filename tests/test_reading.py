@@ -139,7 +139,8 @@ def test_answer_plan_leads_with_what_is_not_covered():
     gap = Reading(gaps=("duration",), questions=1)
     assert answer_plan(gap, "pay").parts == ("gaps",) and answer_plan(gap, "pay").topic is None
     # a second question in the message: its covered part is answered too, even on a weaker guess
-    assert answer_plan(Reading(gaps=("duration",), questions=2), "pay", 0.15).topic == "pay"
+    assert answer_plan(Reading(gaps=("duration",), questions=2), "pay", 0.08).topic == "pay"
+    assert answer_plan(Reading(gaps=("duration",), questions=2), "pay", 0.03).topic is None
     assert answer_plan(Reading(roles=("CNA",)), "pay", 0.15).topic is None
     role = Reading(roles=("CNA",))
     assert answer_plan(role, "pay").topic == "pay"
