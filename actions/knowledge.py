@@ -287,7 +287,6 @@ class Circumstance(_Strict):
     answer_with: List[str] = Field(default_factory=list)
 
     _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
-
     _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
 
 
@@ -422,6 +421,10 @@ class Knowledge(_Strict):
     situations: List[Circumstance] = Field(default_factory=list)
     feelings: Optional[Feelings] = None
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
+
+    _subject_cues_parse = validator("subject_words", each_item=True, allow_reuse=True)(
+        lambda cls, value: _cue_syntax(value)
+    )
     other_meanings: List[OtherMeaning] = Field(default_factory=list)
     advisor: Advisor
     vocabulary: Dict[str, Dict[str, List[str]]]
