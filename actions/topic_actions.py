@@ -280,12 +280,13 @@ class ActionAnswerReading(TopicAnswer):
                 answers.append(gap_answer(KNOWLEDGE, SITE, reading.gaps, ctx, reading.roles))
             elif part == "roles":
                 answers.append(role_answer(KNOWLEDGE, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
-
             elif part == "situation":
                 advice = advise_situation(KNOWLEDGE, personal, reading.situations)
                 answers.append(situation_answer(KNOWLEDGE, advice, [compose(t, ctx).text for t in advice.topics]))
         topics = [plan.topic] if plan.topic else [t for g in reading.gaps[:1] for t in KNOWLEDGE.gap(g).answer_with]
         answers += [compose(topic, ctx) for topic in topics]
+        if not answers:  # e.g. a typed "/ask_not_covered": nothing was read, so nothing to answer
+            return [FollowupAction(ActionRephrase.NAME)]
         if reading.feeling and KNOWLEDGE.feelings and answers:
             answers[0] = Answer(f"{KNOWLEDGE.feelings.reply} {answers[0].text}", answers[0].buttons)
         for answer in answers:

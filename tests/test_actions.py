@@ -174,3 +174,9 @@ def test_a_sure_guess_or_a_button_is_answered():
     assert "Common topics" in messages[0]["text"]
     messages, _ = _run("action_answer_exam", _typed("/ask_exam", ("ask_exam", 0.42), ("ask_pay", 0.3)))
     assert "Common topics" in messages[0]["text"]
+
+
+def test_a_reading_intent_without_a_reading_asks_to_rephrase():
+    """A typed payload such as /ask_not_covered skips the knowledge reader: no silence, a rephrase."""
+    messages, events = _run("action_answer_reading", make_tracker("ask_not_covered", text="/ask_not_covered"))
+    assert messages == [] and events == [{"event": "followup", "timestamp": None, "name": "action_rephrase"}]
