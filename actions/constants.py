@@ -65,3 +65,9 @@ TOPIC_OF_INTENT = {
 
 # Classifier intents that already answer one gap of the knowledge file (same answer, no re-routing).
 GAP_OF_INTENT = {"ask_cost": "cost", "ask_duration": "duration"}
+
+# The intents addons/knowledge_reader.py routes to, on evidence the knowledge file shows.
+ASK_NOT_COVERED = "ask_not_covered"
+ASK_ABOUT_ROLE = "ask_about_role"
+SHARE_SITUATION = "share_situation"
+READING_INTENTS = (ASK_NOT_COVERED, ASK_ABOUT_ROLE, SHARE_SITUATION)

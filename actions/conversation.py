@@ -142,16 +142,20 @@ def ask_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
     return [SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic])]
 
 
+def acknowledging(reading: Reading, answer: Answer) -> Answer:
+    """A worry in the message ("I hope I made the right decision") is acknowledged before the facts."""
+    if reading.feeling and KNOWLEDGE.feelings:
+        return Answer(f"{KNOWLEDGE.feelings.reply} {answer.text}", answer.buttons)
+    return answer
+
+
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, ctx: Context) -> List[EventType]:
     """Answer, make it personal where the advisor answers allow, and ask for feedback once per topic."""
     answer = compose(topic, ctx)
     note = personal_note(personal_fit(KNOWLEDGE, situation(tracker), ctx.credential)) if topic in PERSONAL_TOPICS else None
     if note:
         answer = Answer(f"{answer.text}\n{note}", answer.buttons)
-    feeling = Reading.from_dict(tracker.latest_message.get(READING_KEY)).feeling
-    if feeling and KNOWLEDGE.feelings:
-        answer = Answer(f"{KNOWLEDGE.feelings.reply} {answer.text}", answer.buttons)
-    utter(dispatcher, answer)
+    utter(dispatcher, acknowledging(Reading.from_dict(tracker.latest_message.get(READING_KEY)), answer))
     return remember(topic, ctx) + ask_feedback(dispatcher, tracker, topic)
 
 

@@ -19,14 +19,9 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from actions.advisor_rules import NUMBER_WORDS, parse_years
-from actions.constants import GAP_OF_INTENT
+from actions.constants import ASK_ABOUT_ROLE, ASK_NOT_COVERED, GAP_OF_INTENT, SHARE_SITUATION
 from actions.knowledge import YEARS_FROM_TEXT, Knowledge
 
-# The intents this reading decides (never left to the classifier alone).
-ASK_NOT_COVERED = "ask_not_covered"
-ASK_ABOUT_ROLE = "ask_about_role"
-SHARE_SITUATION = "share_situation"
-READING_INTENTS = (ASK_NOT_COVERED, ASK_ABOUT_ROLE, SHARE_SITUATION)
 ASK_OTHER_MEANING = "ask_other_meaning"  # a classifier intent the reading can also confirm
 OUT_OF_SCOPE = "out_of_scope"
 

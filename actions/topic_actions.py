@@ -26,6 +26,7 @@ from actions.constants import (
 )
 from actions.conversation import (
     ENTITY_SLOTS,
+    acknowledging,
     KNOWLEDGE,
     SITE,
     answer_topic,
@@ -287,8 +288,7 @@ class ActionAnswerReading(TopicAnswer):
         answers += [compose(topic, ctx) for topic in topics]
         if not answers:  # e.g. a typed "/ask_not_covered": nothing was read, so nothing to answer
             return [FollowupAction(ActionRephrase.NAME)]
-        if reading.feeling and KNOWLEDGE.feelings and answers:
-            answers[0] = Answer(f"{KNOWLEDGE.feelings.reply} {answers[0].text}", answers[0].buttons)
+        answers[0] = acknowledging(reading, answers[0])
         for answer in answers:
             utter(dispatcher, answer)
         events: List[EventType] = [SlotSet(slot_name(slot), value) for slot, value in reading.sets.items()]

@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Sequence
 
 from actions.constants import (
     CERTIFIED,
+    GAP_OF_INTENT,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
@@ -377,7 +378,7 @@ TOPICS: Dict[str, Composer] = {
 }
 
 # Topics that are gaps of the knowledge file: answered by gap_answer (it needs the school's site file).
-GAP_TOPICS = ("cost", "duration")
+GAP_TOPICS = tuple(GAP_OF_INTENT.values())
 
 # For a bare follow-up ("and the RMA?"), the topics that can take the new
 # detail; otherwise the follow-up starts the default topic for that entity.

@@ -37,14 +37,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.constants import (
+    ASK_ABOUT_ROLE,
+    ASK_NOT_COVERED,
     CONTROL_INTENTS,
     GAP_OF_INTENT,
     NLU_FALLBACK,
+    READING_INTENTS,
     READING_KEY,
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
-from actions.reading import ASK_ABOUT_ROLE, ASK_NOT_COVERED, READING_INTENTS, Reading, read, reading_intent
+from actions.reading import Reading, read, reading_intent
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25

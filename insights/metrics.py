@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.constants import READING_GAPS, READING_KEY, READING_ROLES
+from actions.constants import GAP_OF_INTENT, READING_GAPS, READING_INTENTS, READING_KEY, READING_ROLES
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
@@ -44,7 +44,7 @@ SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", 
 # subjects the article lacks (gaps) and the neighbouring roles it does not describe (roles).
 GAP = "gap"
 ROLE = "role"
-ANSWERED_BY_READING = frozenset({"ask_not_covered", "ask_about_role", "share_situation", "ask_cost", "ask_duration"})
+ANSWERED_BY_READING = frozenset({*READING_INTENTS, *GAP_OF_INTENT})
 
 CONTEXT_MESSAGES = 3  # student messages shown before each 👎
 FIX_FIRST = 10  # groups of failing messages in the "fix first" list
