@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -66,3 +68,82 @@ class Conversation:
         # The answer's own buttons; a "Was this helpful?" prompt may follow it (tested separately).
         answer_buttons = dispatcher.messages[0]["buttons"] if dispatcher.messages else []
         return text + "".join(f"<{r}>" for r in responses), answer_buttons
+
+
+# --------------------------------------------------------------------------- demo site and browser
+# Shared by tests that put the demo pages in front of a test server (tests/test_nginx.py).
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_SERVER_URL = "http://127.0.0.1:5005"  # what the committed demo pages embed as data-server-url
+
+
+def copy_demo_site(docroot: Path, server_url: str) -> Path:
+    """web/ in `docroot`: the demo pages embedding `server_url`, everything else symlinked to web/."""
+    docroot.mkdir(parents=True, exist_ok=True)
+    web = Path(__file__).resolve().parent.parent / "web"
+    for entry in web.iterdir():
+        if entry.suffix == ".html":
+            page = entry.read_text()
+            assert DEMO_SERVER_URL in page, f"{entry.name} no longer embeds {DEMO_SERVER_URL}"
+            (docroot / entry.name).write_text(page.replace(DEMO_SERVER_URL, server_url))
+        else:
+            (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
+    return docroot
+
+
+class SocketClient:
+    """A socket.io client speaking Rasa's protocol, as the widget does (polling, like its first handshake)."""
+
+    def __init__(self, url: str, session_id: Optional[str] = None, headers: Optional[Dict[str, str]] = None):
+        import logging
+        import queue
+
+        import socketio
+
+        quiet = logging.getLogger("tests.socketio")
+        quiet.setLevel(logging.CRITICAL)
+        self.replies: "queue.Queue[dict]" = queue.Queue()
+        self.session: "queue.Queue[str]" = queue.Queue()
+        self.sio = socketio.Client(reconnection=False, engineio_logger=quiet)
+        self.sio.on("bot_uttered", self.replies.put)
+        self.sio.on("session_confirm", self.session.put)
+        self.sio.connect(url, transports=["polling"], wait_timeout=20, headers=headers or {})
+        self.session_id = self.request_session(session_id)
+
+    def request_session(self, session_id: Optional[str]) -> str:
+        """Asks to continue `session_id` (None: a new one); returns the id the server confirmed."""
+        self.sio.emit("session_request", {"session_id": session_id})
+        self.session_id = self.session.get(timeout=30)
+        return self.session_id
+
+    def say(self, payload: Any) -> None:
+        self.sio.emit("user_uttered", payload)
+
+    def ask(self, message: str, timeout: float = 60, session_id: Optional[str] = None) -> List[dict]:
+        """Sends `message` (in `session_id`, default the confirmed one) and collects the replies."""
+        import queue
+
+        self.say({"message": message, "session_id": session_id or self.session_id, "customData": {"page": "/"}})
+        replies = [self.replies.get(timeout=timeout)]
+        while True:
+            try:
+                replies.append(self.replies.get(timeout=3))
+            except queue.Empty:
+                return replies
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def reply_text(replies: Sequence[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)

@@ -121,6 +121,9 @@ def running_stack(
     """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    # Tests and benchmarks send from one address as fast as they can: rates off
+    # unless `env` turns them on (tests/test_limits.py). One secret for all instances.
+    env = {"RATE_LIMITS": "off", "SESSION_SECRET": os.urandom(32).hex(), **(env or {})}
     workdir = Path(tempfile.mkdtemp(prefix="cma-stack-"))
     action_port = free_port()
     rasa_ports = [free_port() for _ in range(rasa_instances)]

@@ -10,39 +10,11 @@ from typing import Any, List
 import pytest
 import socketio
 
+from tests.helpers import SocketClient as Client
+
 pytestmark = pytest.mark.stack
 
 QUIET = logging.getLogger("tests.socketio")
-QUIET.setLevel(logging.CRITICAL)
-
-
-class Client:
-    """A socket.io client speaking Rasa's protocol, as the widget does."""
-
-    def __init__(self, url: str):
-        self.replies: "queue.Queue[dict]" = queue.Queue()
-        self.session = queue.Queue()
-        self.sio = socketio.Client(reconnection=False, engineio_logger=QUIET)
-        self.sio.on("bot_uttered", self.replies.put)
-        self.sio.on("session_confirm", self.session.put)
-        self.sio.connect(url, transports=["polling"], wait_timeout=20)
-        self.sio.emit("session_request", {"session_id": f"sio-{uuid.uuid4().hex}"})
-        self.session_id = self.session.get(timeout=30)
-
-    def say(self, payload: Any) -> None:
-        self.sio.emit("user_uttered", payload)
-
-    def ask(self, message: str, timeout: float = 60) -> List[dict]:
-        self.say({"message": message, "session_id": self.session_id, "customData": {"page": "/"}})
-        replies = [self.replies.get(timeout=timeout)]
-        while True:
-            try:
-                replies.append(self.replies.get(timeout=3))
-            except queue.Empty:
-                return replies
-
-    def close(self) -> None:
-        self.sio.disconnect()
 
 
 @pytest.fixture

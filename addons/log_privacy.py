@@ -1,0 +1,83 @@
+"""No student's words in any log line, at any level, from any library.
+
+Rasa, Sanic and structlog log the message text in several places (debug lines,
+the REST channel's failure path, broken `/intent{...}` payloads). Rather than
+chase each one, the channels put the text of the message being handled in a
+context variable, and a log record factory, installed once for the whole
+process, replaces that text (also in its JSON-escaped and repr forms, and in
+tracebacks) before any handler sees the record. Context variables follow the
+asyncio task that handles the message, so concurrent conversations never see
+each other's text.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from typing import Any, Callable, List, Optional
+
+REDACTED = "[message text]"
+# Shorter texts ("hi", "ok") would blank out ordinary words of every log line;
+# they are redacted only where they stand quoted, as libraries log them.
+SHORT = 4
+
+_current_text: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("cma_message_text", default=None)
+_installed: List[Callable[..., logging.LogRecord]] = []
+
+
+def handling(text: Any) -> None:
+    """Marks `text` as the message this task is handling (until the next one)."""
+    _current_text.set(text if isinstance(text, str) and text.strip() else None)
+
+
+def _forms(text: str) -> List[str]:
+    """The ways a library may have written `text` into a log line."""
+    escaped = json.dumps(text)[1:-1]
+    ascii_escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    quoted = repr(text)[1:-1]
+    forms = {text, escaped, ascii_escaped, quoted, text.strip()}
+    if len(text.strip()) < SHORT:
+        forms = {f"{quote}{form}{quote}" for form in forms for quote in ("'", '"')}
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def redact(line: str, text: Optional[str] = None) -> str:
+    """`line` with every form of `text` (default: the current message) replaced."""
+    text = text if text is not None else _current_text.get()
+    if not text or not line:
+        return line
+    for form in _forms(text):
+        if form in line:
+            line = line.replace(form, REDACTED if len(text.strip()) >= SHORT else f"'{REDACTED}'")
+    return line
+
+
+def install() -> None:
+    """Wraps the process's log record factory once; later calls do nothing."""
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        text = _current_text.get()
+        if text:
+            _scrub(record, text)
+        return record
+
+    _installed.append(previous)
+    logging.setLogRecordFactory(factory)
+
+
+def _scrub(record: logging.LogRecord, text: str) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: keep only what cannot hold the text
+        message = str(record.msg)
+    record.msg, record.args = redact(message, text), ()
+    if record.exc_info:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info), text)
+        record.exc_info = None
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info, text)
