@@ -120,6 +120,13 @@ def feedback_thanks(positive: bool) -> Answer:
     )
 
 
+def feedback_not_recorded(already_rated: bool) -> Answer:
+    """A rating that is not kept: a second one for the same answer, or one for no answer given."""
+    if already_rated:
+        return Answer("Thanks, I've already noted your rating for that answer.")
+    return Answer("Thanks! I couldn't tell which of my answers that was about, so I haven't noted it.")
+
+
 # --- not understood -------------------------------------------------------------------
 
 

@@ -71,3 +71,9 @@ ASK_NOT_COVERED = "ask_not_covered"
 ASK_ABOUT_ROLE = "ask_about_role"
 SHARE_SITUATION = "share_situation"
 READING_INTENTS = (ASK_NOT_COVERED, ASK_ABOUT_ROLE, SHARE_SITUATION)
+
+# What a 👍/👎 can rate besides the topic answers (actions/topic_wording.py TOPICS and GAP_TOPICS):
+# an answer to the student's own words, by kind (actions/reading.py answer_plan's feedback_topic).
+FEEDBACK_READING_TOPICS = ("not_covered", "role", "situation")
+ACTION_RECORD_FEEDBACK = "action_record_feedback"
+FEEDBACK_RATINGS = ("positive", "negative")

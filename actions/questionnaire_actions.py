@@ -20,11 +20,13 @@ from actions.advisor_wording import (
     advisor_question,
     advisor_skipped,
     advisor_why,
+    feedback_not_recorded,
     feedback_thanks,
     other_meaning,
     recommendation,
 )
 from actions.constants import (
+    ACTION_RECORD_FEEDBACK,
     ADVISOR_FORM,
     ADVISOR_SLOT_PREFIX,
     ANSWER_INTENTS,
@@ -40,6 +42,7 @@ from actions.constants import (
     SLOT_TOPIC,
 )
 from actions.conversation import KNOWLEDGE, SITE, situation, slot_name, utter
+from actions.feedback import counted_ratings, known_topic
 from actions.knowledge import ADVISOR_SLOTS, Question
 from actions.reading import Reading
 
@@ -222,23 +225,29 @@ class ActionAdvisorContact(Action):
 
 
 class ActionRecordFeedback(Action):
-    """Keeps 👍/👎 in the conversation (slot `feedback`) so the insights report can count it."""
+    """Keeps 👍/👎 in the conversation (slot `feedback`) so the insights report can count it.
+
+    Only for a topic the assistant asks about, once per topic per conversation
+    (actions/feedback.py): button payloads can be typed with any topic, and clicked again.
+    """
 
     def name(self) -> Text:
-        return "action_record_feedback"
+        return ACTION_RECORD_FEEDBACK
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         positive = (tracker.latest_message.get("intent") or {}).get("name") == INTENT_FEEDBACK_POSITIVE
-        topic = next(
-            (
-                e.get("value")
-                for e in tracker.latest_message.get("entities", [])
-                if e.get("entity") == ENTITY_FEEDBACK_TOPIC and isinstance(e.get("value"), str)
-            ),
-            None,
-        ) or tracker.get_slot(SLOT_TOPIC)
+        # The button's topic; typed thanks ("that helped") rate the answer just given.
+        named = [e.get("value") for e in tracker.latest_message.get("entities", [])
+                 if e.get("entity") == ENTITY_FEEDBACK_TOPIC]
+        topic = named[0] if named else tracker.get_slot(SLOT_TOPIC)
+        if not known_topic(topic):
+            utter(dispatcher, feedback_not_recorded(already_rated=False))
+            return []
+        if topic in {rated for _, _, rated in counted_ratings(tracker.events)}:
+            utter(dispatcher, feedback_not_recorded(already_rated=True))
+            return []
         utter(dispatcher, feedback_thanks(positive))
         return [SlotSet(SLOT_FEEDBACK, {"rating": "positive" if positive else "negative", "topic": topic})]
 

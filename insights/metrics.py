@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.constants import GAP_OF_INTENT, READING_GAPS, READING_INTENTS, READING_KEY, READING_ROLES
+from actions.feedback import counted_ratings
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
@@ -29,9 +30,9 @@ FALLBACK_RESPONSES = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor"
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).
 OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
-# 👍/👎 buttons; action_record_feedback stores {"rating": "positive"|"negative", "topic": ...} in this slot.
+# 👍/👎 buttons; action_record_feedback stores {"rating": "positive"|"negative", "topic": ...} in a
+# slot. Which ratings count (known topics, once per topic per conversation): actions/feedback.py.
 FEEDBACK_INTENTS = frozenset({"feedback_positive", "feedback_negative"})
-FEEDBACK_SLOT = "feedback"
 # Passing a student on to a human advisor.
 HANDOFF_ACTIONS = frozenset({"action_advisor_contact"})
 # The advisor questionnaire; on completion action_recommend sets a list of credential ids.
@@ -217,6 +218,7 @@ def collect(conversations: Iterable[Conversation], period: Period,
                 found.uncovered[subject].append(message)
 
         handed_off = False
+        ratings = {index: (rating, topic) for index, rating, topic in counted_ratings(conversation.events)}
         for index, event in enumerate(conversation.events):
             if not period.contains(float(event.get("timestamp") or 0)):
                 continue
@@ -228,17 +230,14 @@ def collect(conversations: Iterable[Conversation], period: Period,
                 found.forms_started += 1
             elif kind == "slot" and name == RECOMMENDATION_SLOT and isinstance(event.get("value"), list):
                 found.recommendations.append([str(c) for c in event["value"]])
-            elif kind == "slot" and name == FEEDBACK_SLOT and isinstance(event.get("value"), dict):
-                _feedback(found, conversation, messages, index, event)
+            elif index in ratings:
+                _feedback(found, conversation, messages, index, *ratings[index])
         found.handoff_conversations += handed_off
     return found
 
 
 def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple[int, Message]], index: int,
-              event: Dict[str, Any]) -> None:
-    rating, topic = event["value"].get("rating"), event["value"].get("topic") or "unknown"
-    if rating not in ("positive", "negative"):
-        return
+              rating: str, topic: str) -> None:
     found.ratings[topic][rating] += 1
     if rating != "negative":
         return
@@ -251,7 +250,7 @@ def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple
     found.thumbs_down.append({
         "topic": topic,
         "topic_label": label(topic),
-        "date": found.period.day(float(event["timestamp"])).isoformat(),
+        "date": found.period.day(float(conversation.events[index]["timestamp"])).isoformat(),
         "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
         "bot_answer": _last_bot_text(conversation.events[:clicked], found.clean),
     })

@@ -218,6 +218,35 @@ def test_feedback_handoffs_and_form(numbers: Dict[str, Any]) -> None:
     assert form["by_combination"] == [{"credentials": [], "count": 1}, {"credentials": ["RMA", "CCMA"], "count": 1}]
 
 
+def test_forged_topics_and_repeated_clicks_do_not_count(tmp_path: Path) -> None:
+    """As stored before action_record_feedback checked: each click kept, whatever its topic.
+
+    Only the first rating of a topic the assistant asks about counts, once per conversation;
+    the slot Rasa carries into the next session is not another rating.
+    """
+    def rated(script: Script, rating: str, topic: Any) -> Script:
+        return script.say(f"/feedback_{rating}", f"feedback_{rating}", None,
+                          SlotSet("feedback", {"rating": rating, "topic": topic}), action="action_record_feedback")
+
+    script = Script("clicker").session(at(3, 10)).say("how much do CMAs make?", "ask_pay", None,
+                                                       SlotSet("topic", "pay"), reply=PAY_ANSWER, ask_feedback=True)
+    for rating, topic in (("negative", "pay"), ("negative", "pay"), ("positive", "pay"),
+                          ("negative", "free pizza"), ("negative", "<script>"), ("negative", None)):
+        rated(script, rating, topic)
+    script.session(at(5, 9))
+    script.events.insert(-1, SlotSet("feedback", {"rating": "negative", "topic": "pay"}, timestamp=at(5, 9)))
+    script.say("hi", "greet", action="utter_greet")
+
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    run_coroutine(SQLTrackerStore(Domain.empty(), host=url).save(
+        DialogueStateTracker.from_events(script.sender, script.events)))
+    feedback = metrics.build(read_conversations(url, PERIOD.start, PERIOD.end), PERIOD)["feedback"]
+    assert (feedback["positive"], feedback["negative"]) == (0, 1)
+    assert feedback["by_topic"] == [{"topic": "pay", "label": "Pay", "positive": 0, "negative": 1}]
+    (down,) = feedback["thumbs_down"]
+    assert down["topic"] == "pay" and down["messages"] == ["how much do CMAs make?"]
+
+
 def test_fix_first_groups_similar_failures(numbers: Dict[str, Any]) -> None:
     first = numbers["fix_first"][0]
     assert first["messages"] == 3 and first["not_understood"] == 3
