@@ -50,6 +50,8 @@ CHROMIUM_ARGS = [
 DEMO_SERVER_URL = "http://127.0.0.1:5005"  # what the committed demo pages embed
 DEMO_COLOR = 'data-primary-color="#0b5cad"'
 LIGHT_BRAND_COLOR = 'data-primary-color="#f2c14e"'
+DEMO_OPEN_ON_LOAD = 'data-open-on-load="false"'
+SHORT_SESSION_SECONDS = 6  # short-session.html: idle expiry in seconds instead of the default hour
 SOCKET_READY_TIMEOUT = 120  # after tests/stack.py saw GET / answer (it allows Rasa 180 s for that)
 REPLY_TIMEOUT_MS = 20_000  # generous: the first answers warm up the models on a 2-core machine
 
@@ -141,6 +143,14 @@ def site(stack: Stack, site_port: int) -> Iterator[Site]:
                 (docroot / "light-brand.html").write_text(
                     page.replace(DEMO_SERVER_URL, stack.rasa_url).replace(DEMO_COLOR, LIGHT_BRAND_COLOR)
                 )
+                # A conversation that expires after a few idle seconds, to watch it happen in the page.
+                assert DEMO_OPEN_ON_LOAD in page
+                (docroot / "short-session.html").write_text(
+                    page.replace(DEMO_SERVER_URL, stack.rasa_url).replace(
+                        DEMO_OPEN_ON_LOAD,
+                        f'{DEMO_OPEN_ON_LOAD} data-session-minutes="{SHORT_SESSION_SECONDS / 60}"',
+                    )
+                )
         else:
             (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
     servers = [
@@ -219,9 +229,25 @@ class Chat:
         return self.page.locator(BOT_BUBBLE).count()
 
     def session_id(self) -> str:
-        stored = self.page.evaluate("key => localStorage.getItem(key)", self.site.storage_key)
+        stored = self.stored()
         assert stored, "the widget stored no conversation"
-        return json.loads(stored)["sessionId"]
+        return stored["sessionId"]
+
+    def stored(self) -> dict | None:
+        """What the widget keeps in localStorage (None: nothing)."""
+        stored = self.page.evaluate("key => localStorage.getItem(key)", self.site.storage_key)
+        return json.loads(stored) if stored else None
+
+    def store(self, state: dict) -> None:
+        self.page.evaluate("([key, state]) => localStorage.setItem(key, JSON.stringify(state))",
+                           [self.site.storage_key, state])
+
+    def set_idle_minutes(self, minutes: float) -> None:
+        """Moves the stored last-activity time back, as if nobody had chatted for `minutes`."""
+        stored = self.stored()
+        assert stored and stored.get("lastActivity"), f"no last-activity time stored: {stored}"
+        now_ms = self.page.evaluate("Date.now()")
+        self.store({**stored, "lastActivity": now_ms - int(minutes * 60_000)})
 
     def focused(self, selector: str) -> bool:
         return self.page.evaluate("s => document.activeElement?.matches(s) ?? false", selector)
@@ -376,19 +402,121 @@ def test_advisor_by_buttons_then_feedback_and_a_person(chat: Chat) -> None:
     assert run_axe(chat.page) == []
 
 
-def test_start_over_begins_a_new_session(chat: Chat) -> None:
+def user_texts(stack: Stack, session_id: str) -> List[str]:
+    """What the user said in the stored Rasa conversation `session_id` (the socket.io sender)."""
+    return [event.get("text") for event in stack.tracker(session_id)["events"] if event["event"] == "user"]
+
+
+def test_start_over_begins_a_new_session(chat: Chat, stack: Stack) -> None:
     chat.goto()
     chat.open()
     chat.wait_for_greeting()
     chat.ask(RMA_QUESTION)
     chat.expect_bot_says("RMA")
+    chat.expect_bot_says("Was this helpful?")
     old_session = chat.session_id()
+    assert RMA_QUESTION in user_texts(stack, old_session)
 
     chat.page.get_by_role("button", name="Start over").click()
     expect(chat.page.locator(USER_BUBBLE)).to_have_count(0)
     chat.wait_for_greeting()
     assert chat.session_id() != old_session
     expect(chat.page.locator(INPUT)).to_be_focused()
+    # Neither the old transcript nor the old id is kept in the browser.
+    stored = json.dumps(chat.stored())
+    assert RMA_QUESTION not in stored and old_session not in stored
+
+    # The next question goes to the new conversation only.
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    new_session = chat.session_id()
+    assert PAY_QUESTION in user_texts(stack, new_session)
+    assert RMA_QUESTION not in user_texts(stack, new_session)
+    assert PAY_QUESTION not in user_texts(stack, old_session)
+    chat.page.reload()
+    expect(chat.page.locator(USER_BUBBLE)).to_have_text([PAY_QUESTION])
+    assert chat.session_id() == new_session
+
+
+def test_idle_conversation_is_forgotten_on_load(chat: Chat, stack: Stack) -> None:
+    """Shared computer: a chat left idle past the session time is gone for the next student."""
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    chat.expect_bot_says("Was this helpful?")  # the last message: nothing arrives after this
+    old_session = chat.session_id()
+    assert RMA_QUESTION in user_texts(stack, old_session)
+
+    chat.set_idle_minutes(61)  # the default is 60 minutes
+    chat.page.reload()
+    expect(chat.page.locator(LAUNCHER)).to_be_visible()
+    # As for a first visit: closed, no transcript, nothing stored.
+    expect(chat.page.locator(PANEL)).to_be_hidden()
+    expect(chat.page.locator(".rcw-msg")).to_have_count(0)
+    assert chat.stored() is None
+    chat.open()
+    chat.wait_for_greeting()
+    expect(chat.page.locator(USER_BUBBLE)).to_have_count(0)
+    new_session = chat.session_id()
+    assert new_session != old_session
+
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    assert chat.session_id() == new_session
+    assert PAY_QUESTION in user_texts(stack, new_session)
+    assert RMA_QUESTION not in user_texts(stack, new_session)
+    assert PAY_QUESTION not in user_texts(stack, old_session)
+    expect(chat.page.locator(USER_BUBBLE)).to_have_text([PAY_QUESTION])
+    chat.shot("14-after-idle-expiry")
+    assert run_axe(chat.page) == []
+
+
+def test_conversation_within_idle_time_is_kept(chat: Chat, stack: Stack) -> None:
+    chat.goto()
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    chat.expect_bot_says("Was this helpful?")
+    session_id = chat.session_id()
+    messages_before = chat.page.locator(".rcw-msg").count()
+
+    chat.set_idle_minutes(59)
+    chat.page.reload()
+    expect(chat.page.locator(PANEL)).to_be_visible()
+    expect(chat.page.locator(USER_BUBBLE, has_text=RMA_QUESTION)).to_be_visible()
+    assert chat.page.locator(".rcw-msg").count() == messages_before
+    assert chat.session_id() == session_id
+    # The same conversation goes on ("it" is still the RMA) and the idle clock restarts.
+    chat.ask(ISSUER_QUESTION)
+    chat.expect_bot_says(RMA_ISSUER)
+    assert chat.session_id() == session_id
+    assert ISSUER_QUESTION in user_texts(stack, session_id)
+    assert chat.page.evaluate("Date.now()") - chat.stored()["lastActivity"] < 60_000
+
+
+def test_idle_conversation_is_forgotten_in_an_open_page(chat: Chat) -> None:
+    """Nobody reloads a lab computer: the open window empties and closes by itself."""
+    chat.goto("short-session.html")
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(RMA_QUESTION)
+    chat.expect_bot_says("RMA")
+    chat.expect_bot_says("Was this helpful?")
+    last_reply = time.monotonic()
+    old_session = chat.session_id()
+
+    expect(chat.page.locator(PANEL)).to_be_hidden(timeout=(SHORT_SESSION_SECONDS + 10) * 1000)
+    assert time.monotonic() - last_reply >= SHORT_SESSION_SECONDS - 1, "expired before the idle time"
+    expect(chat.page.locator(LAUNCHER)).to_be_visible()
+    expect(chat.page.locator(".rcw-msg")).to_have_count(0)
+    assert chat.stored() is None
+    chat.open()
+    chat.wait_for_greeting()
+    expect(chat.page.locator(USER_BUBBLE)).to_have_count(0)
+    assert chat.session_id() != old_session
 
 
 def test_keyboard_only(chat: Chat) -> None:
@@ -646,3 +774,61 @@ def test_bot_text_is_rendered_safely(scripted_chat: Chat) -> None:
     expect(chat.page.locator(USER_BUBBLE).last).to_have_text("<b>Tag</b>")
     assert sent_messages(chat)[-1]["message"] == "/ask_pay"
     assert chat.page.evaluate("window.__pwned") is None
+
+
+def test_session_id_the_server_replaces_drops_the_transcript(scripted_chat: Chat) -> None:
+    """The server confirms another id than the stored one: it will not continue that conversation."""
+    chat = scripted_chat
+    chat.goto()
+    old_transcript = [
+        {"who": "user", "text": "I have 7 years of experience"},
+        {"who": "bot", "text": "Noted: 7 years.", "buttons": []},
+    ]
+    now_ms = chat.page.evaluate("Date.now()")
+
+    # Control: the id the scripted server confirms is the stored one, so the transcript stays.
+    chat.store({"sessionId": "scripted-session", "greeted": True, "open": True,
+                "messages": old_transcript, "lastActivity": now_ms})
+    chat.page.reload()
+    chat.page.wait_for_function("window.__sent.some(e => e.event === 'session_request')")
+    chat.page.evaluate("new Promise(resolve => setTimeout(resolve, 200))")  # past the scripted confirm
+    expect(chat.page.locator(USER_BUBBLE)).to_have_text([old_transcript[0]["text"]])
+    assert sent_messages(chat) == []
+
+    # Another id: the old messages go, and the new conversation is greeted as a first visit.
+    chat.store({"sessionId": "issued-by-an-old-secret", "greeted": True, "open": True,
+                "messages": old_transcript, "lastActivity": now_ms})
+    chat.page.reload()
+    chat.page.wait_for_function("window.__sent.some(e => e.event === 'user_uttered')")
+    requested = chat.page.evaluate("window.__sent.find(e => e.event === 'session_request').data")
+    assert requested == {"session_id": "issued-by-an-old-secret"}
+    assert [(m["message"], m["session_id"]) for m in sent_messages(chat)] == [("/greet", "scripted-session")]
+    expect(chat.page.locator(".rcw-msg:not(.rcw-typing)")).to_have_count(0)
+    stored = chat.stored()
+    assert stored["sessionId"] == "scripted-session" and stored["messages"] == []
+    chat.page.evaluate("window.__bot({text: 'Hi! Ask me about medical assisting.'})")
+    chat.expect_bot_says("Ask me about medical assisting")
+    assert "7 years" not in chat.page.locator(".rcw-log").inner_text()
+
+
+def test_stored_session_id_is_continued_only_with_its_transcript(chat: Chat, stack: Stack) -> None:
+    """A stored id the server did not issue: whatever the server decides, the widget shows the
+    transcript only if the conversation really goes on (today's server continues any id; a
+    server that signs its ids starts a new one)."""
+    chat.goto()
+    forged = "forged" + os.urandom(8).hex()
+    chat.store({"sessionId": forged, "greeted": True, "open": True, "lastActivity": chat.page.evaluate("Date.now()"),
+                "messages": [{"who": "user", "text": RMA_QUESTION}, {"who": "bot", "text": "About the RMA.", "buttons": []}]})
+    chat.page.reload()
+    expect(chat.page.locator(PANEL)).to_be_visible()
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    session_id = chat.session_id()
+    if session_id == forged:
+        expect(chat.page.locator(USER_BUBBLE)).to_have_text([RMA_QUESTION, PAY_QUESTION])
+        assert PAY_QUESTION in user_texts(stack, forged)
+    else:
+        expect(chat.page.locator(USER_BUBBLE)).to_have_text([PAY_QUESTION])
+        assert "About the RMA." not in chat.page.locator(".rcw-log").inner_text()
+        assert PAY_QUESTION in user_texts(stack, session_id)
+        assert PAY_QUESTION not in user_texts(stack, forged)

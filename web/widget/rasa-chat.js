@@ -4,6 +4,13 @@
  * Embed with one tag (the README section "Embedding the chat widget" lists every option):
  *   <script src="/widget/rasa-chat.js" data-server-url="https://chat.example.edu" defer></script>
  *
+ * data- options: data-server-url, data-title, data-greeting-payload, data-primary-color,
+ * data-position, data-open-on-load, data-socket-path, data-socketio-src, and
+ *   data-session-minutes (default 60): after this many minutes with no message sent or
+ *     received, the transcript and session id kept in this browser are deleted and the next
+ *     visit starts a new conversation (shared computers). Keep it equal to Rasa's
+ *     session_expiration_time in domain.yml. Fractions are allowed (tests use seconds).
+ *
  * Plain JavaScript, no framework. Loads rasa-chat.css (next to this file) and
  * socket.io-client (from ../node_modules/ unless data-socketio-src says otherwise).
  * Message text is never parsed as HTML: every node is built with the DOM API.
@@ -21,6 +28,8 @@
   const DEFAULT_COLOR = "#0b5cad";
   const BOT_BUBBLE_BG = "#eef1f5"; // keep in sync with .rcw-bot .rcw-bubble in rasa-chat.css
   const DARK_TEXT = "#1b1f24";
+  const DEFAULT_SESSION_MINUTES = 60;
+  const EXPIRY_CHECK_MS = 60000; // re-check at least this often: timers stall while a computer sleeps
 
   const data = script.dataset;
   const config = {
@@ -34,20 +43,53 @@
     position: data.position === "bottom-left" ? "bottom-left" : "bottom-right",
     socketioSrc: data.socketioSrc || new URL("../node_modules/socket.io-client/dist/socket.io.min.js", script.src).href,
     stylesheet: new URL("rasa-chat.css", script.src).href,
+    sessionMs: (positiveNumber(data.sessionMinutes) || DEFAULT_SESSION_MINUTES) * 60000,
   };
+
+  function positiveNumber(text) {
+    const value = Number(text);
+    return text && isFinite(value) && value > 0 ? value : 0;
+  }
 
   /* ---------- Persistence: session id + transcript survive reloads and page changes ---------- */
 
+  // ...but only while the conversation is in use: on a shared computer the next student must
+  // not see (or continue) the previous one's chat. lastActivity = last message sent or received.
   const STORAGE_KEY = "rasa-chat:" + config.serverUrl;
-  const freshState = () => ({ sessionId: null, greeted: false, open: false, messages: [] });
+  const freshState = () => ({ sessionId: null, greeted: false, open: false, messages: [], lastActivity: 0 });
 
-  function loadState() {
+  function readStored() {
     try {
       const saved = JSON.parse(localStorage.getItem(STORAGE_KEY));
       if (saved && Array.isArray(saved.messages)) return Object.assign(freshState(), saved);
     } catch (e) {
       // Storage blocked or corrupt: fall through to an in-memory conversation.
     }
+    return null;
+  }
+
+  const hasConversation = (s) => Boolean(s.sessionId || s.messages.length || s.greeted);
+
+  // A conversation without a timestamp was stored before expiry existed: its age is unknown,
+  // so it counts as expired. A timestamp far in the future (clock changed) is not trusted either.
+  function isExpired(s) {
+    if (!hasConversation(s)) return false;
+    const age = Date.now() - (Number(s.lastActivity) || 0);
+    return age >= config.sessionMs || age < -EXPIRY_CHECK_MS;
+  }
+
+  function removeStored() {
+    try {
+      localStorage.removeItem(STORAGE_KEY);
+    } catch (e) {
+      // Storage blocked: nothing was kept.
+    }
+  }
+
+  function loadState() {
+    const saved = readStored();
+    if (saved && !isExpired(saved)) return saved;
+    if (saved) removeStored();
     return freshState();
   }
 
@@ -226,6 +268,7 @@
 
   function showError(text) {
     clearTimeout(replyTimer);
+    waiting = false;
     setTyping(false);
     const retry = el("button", { type: "button", class: "rcw-retry", text: "Retry" });
     retry.addEventListener("click", () => {
@@ -245,8 +288,9 @@
 
   let socket = null;
   let ready = false; // true once the server has confirmed our session id
-  let pending = null; // { payload, sent } awaiting the bot's reply
+  let pending = null; // { payload, label, sent } awaiting the bot's reply
   let replyTimer = 0;
+  let waiting = false; // a message is out and its reply not yet in (or timed out)
   const UNREACHABLE = "We can't reach the chat service right now. Please check your connection and try again.";
 
   let socketIoLoaded = null; // promise for the socket.io client script, loaded on first use
@@ -289,12 +333,26 @@
   function onSessionConfirm(confirmed) {
     const sessionId = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
     if (!sessionId) return;
+    // A different id than the one asked for: the server would not continue the stored
+    // conversation (unknown, forged or expired id), so its transcript no longer applies.
+    const replaced = Boolean(state.sessionId) && state.sessionId !== sessionId;
+    if (replaced) {
+      state = Object.assign(freshState(), { open: state.open });
+      log.replaceChildren();
+      announcer.replaceChildren();
+      // A question typed before the answer came stays and goes to the new conversation.
+      if (pending && pending.label) addMessage({ who: "user", text: pending.label });
+      if (pending) setTyping(true);
+    }
     if (state.sessionId !== sessionId) {
       state.sessionId = sessionId;
+      touch(); // a new conversation starts its idle clock now
       saveState();
     }
     ready = true;
     if (pending && !pending.sent) emitPending();
+    // Otherwise greet as on a first visit (if closed, open() will).
+    else if (replaced && !pending && !panel.hidden && config.greeting) send(config.greeting, null);
   }
 
   function emitPending() {
@@ -308,15 +366,24 @@
 
   // Sends `payload` to the bot; `label` is what the transcript shows (none for the greeting).
   function send(payload, label) {
+    // Typed into a window left idle too long (timers stall in sleep): a new conversation.
+    if (!waiting && idleExpired()) {
+      const wasOpen = state.open;
+      forget();
+      state.open = wasOpen;
+    }
     announcer.replaceChildren(); // keep the live region to the latest replies only
+    touch();
     if (label) addMessage({ who: "user", text: label });
-    pending = { payload, sent: false };
+    else saveState();
+    pending = { payload, label, sent: false };
     deliver();
   }
 
   function deliver() {
     clearError();
     setTyping(true);
+    waiting = true;
     pending.sent = false;
     clearTimeout(replyTimer);
     replyTimer = setTimeout(() => {
@@ -334,7 +401,9 @@
     const text = typeof message.text === "string" ? message.text : "";
     if (!text && !buttons.length) return;
     pending = null;
+    waiting = false;
     state.greeted = true; // any reply means the conversation has started
+    touch();
     clearTimeout(replyTimer);
     clearError();
     setTyping(false);
@@ -346,6 +415,7 @@
   const isPhone = () => window.matchMedia("(max-width: 480px)").matches;
 
   function open(moveFocus) {
+    if (idleExpired()) forget(); // the expiry timer may not have run yet (sleep)
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
@@ -369,21 +439,73 @@
     launcher.focus();
   }
 
-  function restart() {
+  // Deletes everything the widget keeps about the conversation, in memory and in storage.
+  function forget() {
     clearTimeout(replyTimer);
+    clearTimeout(expiryTimer);
     clearError();
     setTyping(false);
     pending = null;
+    waiting = false;
     ready = false;
-    state = Object.assign(freshState(), { open: true });
-    saveState();
+    state = freshState();
+    removeStored();
     log.replaceChildren();
     announcer.replaceChildren();
-    // A fresh socket id leaves the old session's room; the next connect asks for a new session.
+    // A fresh socket id leaves the old session's room (no late replies from it reach this page);
+    // the next connect asks for a new session because state.sessionId is now null.
     if (socket) socket.disconnect();
+  }
+
+  function restart() {
+    forget();
+    state.open = true;
+    saveState();
     if (config.greeting) send(config.greeting, null);
     else connect();
     input.focus();
+  }
+
+  /* ---------- Expiry after config.sessionMs without a message ---------- */
+
+  let expiryTimer = 0;
+
+  // Another tab of the same conversation counts as activity too.
+  function lastActivity() {
+    const stored = readStored();
+    const other = stored && stored.sessionId === state.sessionId ? Number(stored.lastActivity) || 0 : 0;
+    return Math.max(Number(state.lastActivity) || 0, other);
+  }
+
+  const idleExpired = () => isExpired(Object.assign({}, state, { lastActivity: lastActivity() }));
+
+  function scheduleExpiry() {
+    clearTimeout(expiryTimer);
+    if (!hasConversation(state)) return;
+    const due = waiting ? 1000 : lastActivity() + config.sessionMs - Date.now() + 250;
+    expiryTimer = setTimeout(expireIfIdle, Math.min(Math.max(due, 0), EXPIRY_CHECK_MS));
+  }
+
+  // Forgets an idle conversation and closes the window, so whoever sits down next starts as a
+  // first-time visitor (greeting on open). Waiting for a reply is not idle. True if it expired.
+  function expireIfIdle() {
+    if (waiting || !idleExpired()) {
+      scheduleExpiry();
+      return false;
+    }
+    const hadFocus = root.contains(document.activeElement);
+    forget();
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    document.documentElement.classList.remove("rcw-open");
+    if (hadFocus) launcher.focus();
+    return true;
+  }
+
+  function touch() {
+    state.lastActivity = Date.now();
+    scheduleExpiry();
   }
 
   launcher.addEventListener("click", () => open(true));
@@ -403,10 +525,20 @@
     send(text, text);
   });
 
+  // Back on a page left alone (tab switch, screen unlock, Back button from the cache): check first.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") expireIfIdle();
+  });
+  window.addEventListener("focus", expireIfIdle);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) expireIfIdle();
+  });
+
   /* ---------- Start-up ---------- */
 
   function mount() {
     state.messages.forEach(renderMessage);
+    scheduleExpiry();
     document.body.append(root);
     // Auto-open (configured, or the panel was open on the previous page) without stealing
     // focus, and never on phones where the panel would cover the whole page.
