@@ -47,9 +47,10 @@ $(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
 $(STAMPS)/web: web/package.json web/package-lock.json
 	@mkdir -p $(STAMPS)
 	cd web && npm ci --no-audit --no-fund --loglevel=error
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
-	  echo "Installing Debian's chromium (and an emoji font) for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1 \
+	    || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
+	  echo "Installing Debian's chromium, nginx (tests/test_nginx.py) and an emoji font for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx fonts-noto-color-emoji >/dev/null; \
 	fi
 	@touch $@
 
