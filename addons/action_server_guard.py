@@ -5,7 +5,10 @@ unreachable), Rasa logs the error, drops the action's events and, by default,
 sends nothing: the student waits for an answer that never comes, on every
 channel. This policy notices exactly that case, a custom action that ran in a
 live conversation and left no trace (no message, no slot), and predicts a
-response that says so in words. Because it works on the tracker, it covers
+response that says so in words. Forms are the same case: the questionnaire's
+form runs `validate_advisor_form` and `action_ask_*` on the action server, and
+when they fail Rasa logs the form as run with nothing else, so a form that
+left no trace gets the same words (it stays active; the next answer retries). Because it works on the tracker, it covers
 REST, socket.io (the widget) and `rasa shell` alike. What follows the
 response (waiting for the student) is an ordinary rule in data/rules/.
 
@@ -27,6 +30,7 @@ from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, SessionStarted
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -69,11 +73,21 @@ class ActionServerGuardPolicy(Policy):
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         response = self.config[RESPONSE]
-        if _is_live(tracker):
-            last = tracker.events[-1] if tracker.events else None
-            if isinstance(last, ActionExecuted) and last.action_name in domain.user_actions:
-                probabilities[domain.index_for_action(response)] = 1.0
-        return self._prediction(probabilities)
+        if not _is_live(tracker):
+            return self._prediction(probabilities)
+        last = tracker.events[-1] if tracker.events else None
+        if isinstance(last, ActionExecuted) and (
+            last.action_name in domain.user_actions or last.action_name in domain.form_names
+        ):
+            probabilities[domain.index_for_action(response)] = 1.0
+        elif tracker.latest_action_name == response:
+            # Said it; now wait for the student, even inside the questionnaire, where
+            # Rasa's loop prediction would run the failing form again.
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        else:
+            return self._prediction(probabilities)
+        # A loop's own prediction (the questionnaire) outranks every other policy unless this one is too.
+        return self._prediction(probabilities, is_no_user_prediction=True)
 
 
 def _is_live(tracker: DialogueStateTracker) -> bool:

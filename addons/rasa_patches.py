@@ -12,30 +12,30 @@ CPU per message in a py-spy profile, more as conversations grow). The lookup
 is now a dict, rebuilt when a name is missing so events defined later still
 resolve; names it cannot find go to Rasa's own method, unchanged.
 
-Rasa's `RedisLockStore` changes a conversation's lock by reading it, changing
-it in Python and writing it back, with nothing stopping another Rasa instance
-in between (Rasa issue #9213). When two messages of one conversation reach two
-instances at the same moment, both can be issued ticket 0 and run together;
-the SQL tracker store then drops one of the user messages
-(tests/test_scale.py caught it). Each change is now one Redis transaction
-(WATCH / MULTI, retried when the lock changed meanwhile): issuing a ticket,
-dropping expired tickets, and finishing (remove the ticket, delete the lock if
-nobody waits).
+They replace Rasa internals, which no extension point reaches, so they are
+applied by one explicit call, `apply()` (from addons/__init__.py, which Rasa
+imports with the channels and the model's components). It first checks the
+Rasa version and the signatures of what it replaces, and refuses to start on a
+mismatch: an upgrade must fail at start-up, on the developer's machine, not
+quietly change behaviour in production. (The Redis lock fix is a proper
+subclass now: addons/lock_store.py.)
 """
 
 from __future__ import annotations
 
-import json
+import inspect
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Text, Type
 
 import jsonschema
+import rasa
 import rasa.core.actions.action
 import rasa.shared.utils.common
 from jsonschema.exceptions import best_match
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.shared.core.events import Event
+
+# The Rasa release these patches were written and tested against.
+RASA_VERSION = "3.6.21"
 
 RemoteAction = rasa.core.actions.action.RemoteAction
 # Rasa's own method, kept so `make bench-isolate` can measure without the patch.
@@ -62,9 +62,6 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
     return True
 
 
-RemoteAction._validate_action_result = _validate_action_result
-
-
 # Rasa's own lookup, kept for names the dict does not know (its fallbacks and errors).
 RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
 _event_classes: Dict[Text, Type[Event]] = {}
@@ -86,77 +83,45 @@ def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> O
     return cls if cls is not None else RASA_RESOLVE_BY_TYPE(type_name, default)
 
 
-Event.resolve_by_type = staticmethod(resolve_by_type)
+# What each patch replaces: (owner, attribute, the parameters Rasa's version takes, the replacement).
+PATCHES: List[tuple] = [
+    (RemoteAction, "_validate_action_result", ["self", "result"], _validate_action_result),
+    (Event, "resolve_by_type", ["type_name", "default"], staticmethod(resolve_by_type)),
+]
 
 
-def _change_lock(
-    store: RedisLockStore,
-    conversation_id: Text,
-    change: Callable[[TicketLock], Optional[TicketLock]],
-    create: bool = False,
-) -> None:
-    """Read, `change` and write back the lock in one transaction (retried if another instance wrote it).
-
-    `change` edits the lock and returns it, or None to delete it. With no stored lock it runs only if `create`.
-    """
-    key = store.key_prefix + conversation_id
-
-    def apply(pipe: Any) -> None:
-        stored = pipe.get(key)
-        lock = TicketLock.from_dict(json.loads(stored)) if stored else None
-        if lock is None and create:
-            lock = store.create_lock(conversation_id)
-        if lock is not None:
-            lock = change(lock)
-        pipe.multi()
-        if lock is None:
-            pipe.delete(key)
-        else:
-            pipe.set(key, lock.dumps())
-
-    store.red.transaction(apply, key)
+class RasaMismatch(RuntimeError):
+    """The installed Rasa is not the one these patches replace parts of."""
 
 
-def issue_ticket(self: RedisLockStore, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-    issued: List[int] = []  # the last attempt's ticket is the one stored
-
-    def issue(lock: TicketLock) -> TicketLock:
-        issued.append(lock.issue_ticket(lock_lifetime))
-        return lock
-
-    try:
-        _change_lock(self, conversation_id, issue, create=True)
-    except Exception as error:
-        raise LockError(f"Error while acquiring lock. Error:\n{error}")
-    return issued[-1]
-
-
-def update_lock(self: RedisLockStore, conversation_id: Text) -> None:
-    def drop_expired(lock: TicketLock) -> TicketLock:
-        lock.remove_expired_tickets()
-        return lock
-
-    _change_lock(self, conversation_id, drop_expired)
-
-
-def _finish(self: RedisLockStore, conversation_id: Text, ticket_number: int, delete_if_idle: bool) -> None:
-    def remove(lock: TicketLock) -> Optional[TicketLock]:
-        lock.remove_ticket_for(ticket_number)
-        return None if delete_if_idle and not lock.is_someone_waiting() else lock
-
-    _change_lock(self, conversation_id, remove)
+def check(version: str = rasa.__version__) -> None:
+    """Raises RasaMismatch, naming what differs, unless Rasa is the release the patches were written for."""
+    problems = []
+    if version != RASA_VERSION:
+        problems.append(f"Rasa is {version}, the patches were written for {RASA_VERSION}")
+    for owner, name, parameters, _ in PATCHES:
+        original = _originals.get((owner, name), getattr(owner, name, None))
+        if original is None:
+            problems.append(f"{owner.__name__}.{name} no longer exists")
+            continue
+        found = list(inspect.signature(original).parameters)
+        if found != parameters:
+            problems.append(f"{owner.__name__}.{name} now takes {found}, not {parameters}")
+    if problems:
+        raise RasaMismatch(
+            "addons/rasa_patches.py replaces Rasa internals and will not run on this Rasa: "
+            + "; ".join(problems)
+            + ". Check each patch against the new Rasa, then update RASA_VERSION and PATCHES."
+        )
 
 
-def finish_serving(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
-    _finish(self, conversation_id, ticket_number, delete_if_idle=False)
+_originals: Dict[tuple, Callable[..., Any]] = {}
 
 
-def cleanup(self: RedisLockStore, conversation_id: Text, ticket_number: int) -> None:
-    """Finish serving and delete the lock if nobody waits, in one step (Rasa does it in three)."""
-    _finish(self, conversation_id, ticket_number, delete_if_idle=True)
-
-
-RedisLockStore.issue_ticket = issue_ticket
-RedisLockStore.update_lock = update_lock
-RedisLockStore.finish_serving = finish_serving
-RedisLockStore.cleanup = cleanup
+def apply() -> None:
+    """Checks, then applies every patch once."""
+    check()
+    for owner, name, _, replacement in PATCHES:
+        if (owner, name) not in _originals:
+            _originals[(owner, name)] = getattr(owner, name)
+            setattr(owner, name, replacement)

@@ -188,6 +188,6 @@ def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_st
     url = f"sqlite:///{workdir / 'conversations.db'}" if tracker_store == "sqlite" else tracker_store
     stores = f"tracker_store:\n  type: SQL\n  url: {url}\n" if tracker_store != "memory" else ""
     if lock_store == "redis":
-        stores += f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  key_prefix: bench{os.urandom(4).hex()}\n"
+        stores += f"lock_store:\n  type: addons.lock_store.AtomicRedisLockStore\n  url: 127.0.0.1\n  key_prefix: bench{os.urandom(4).hex()}\n"
     endpoints.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n{stores}")
     return endpoints

@@ -40,7 +40,17 @@ mkdir -p .rasa storage
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///storage/conversations.db}
 export LOCK_STORE_TYPE=${LOCK_STORE_TYPE:-in_memory}
+# Rasa's own Redis lock store is not safe across instances (endpoints.yml).
+if [ "$LOCK_STORE_TYPE" = redis ]; then export LOCK_STORE_TYPE=addons.lock_store.AtomicRedisLockStore; fi
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+# Signs the widget's session ids (addons/channels.py); kept so that a restart
+# does not start every student's conversation anew.
+if [ -z "${SESSION_SECRET:-}" ] && [ -z "${SESSION_SECRET_FILE:-}" ]; then
+  if [ ! -s storage/session_secret ]; then
+    (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_hex(32))' >storage/session_secret)
+  fi
+  export SESSION_SECRET_FILE=storage/session_secret
+fi
 endpoints=endpoints.yml
 
 actions_ready() { curl -sf "http://127.0.0.1:${ACTIONS_PORT}/health" >/dev/null; }
@@ -86,12 +96,12 @@ if [ "$mode" = shell ]; then
   exit 0
 fi
 
+# The HTTP API (trackers, model upload, ...) stays off unless RASA_API_TOKEN or
+# RASA_API_TOKEN_FILE is set; scripts/rasa_server.py reads it there, not from
+# the command line, where `ps` would show it.
 # shellcheck disable=SC2086
-# The HTTP API (trackers, model upload, ...) stays off unless a token is given.
-api_args=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then api_args=(--enable-api --auth-token "$RASA_API_TOKEN"); fi
-$RASA run --model "$MODEL" --endpoints "$endpoints" --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" --cors $CORS_ORIGINS "${api_args[@]}" &
+.venv/bin/python scripts/rasa_server.py --model "$MODEL" --endpoints "$endpoints" --credentials credentials.yml \
+  --interface 127.0.0.1 --port "$RASA_PORT" --cors $CORS_ORIGINS &
 pids+=($!)
 .venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >/dev/null 2>&1 &
 pids+=($!)

@@ -16,6 +16,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = ROOT / ".venv" / "bin" / "rasa"
+PYTHON = ROOT / ".venv" / "bin" / "python"
 MODEL = ROOT / "models" / "cma.tar.gz"
 
 
@@ -131,7 +132,7 @@ def running_stack(
                   rasa_urls=[f"http://127.0.0.1:{port}" for port in rasa_ports])
     endpoints = workdir / "endpoints.yml"
     tracker_store_url = tracker_store_url or f"sqlite:///{workdir / 'conversations.db'}"
-    lock_store = (f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  key_prefix: {redis_lock_prefix}\n"
+    lock_store = (f"lock_store:\n  type: addons.lock_store.AtomicRedisLockStore\n  url: 127.0.0.1\n  key_prefix: {redis_lock_prefix}\n"
                   if redis_lock_prefix else "")
     endpoints.write_text(
         f"action_endpoint:\n  url: {action_endpoint or f'http://127.0.0.1:{action_port}/webhook'}\n"
@@ -143,18 +144,18 @@ def running_stack(
             stack.processes.append(actions)
             _wait(f"{stack.action_url}/health", actions, workdir / "actions.log", 90)
         for index, rasa_port in enumerate(rasa_ports):
+            # Rasa through scripts/rasa_server.py, as `make run` starts it: the token comes from the
+            # environment, never the command line.
             args = [
-                str(RASA), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-                "--credentials", str(ROOT / "credentials.yml"),
+                str(PYTHON), str(ROOT / "scripts" / "rasa_server.py"), "--model", str(MODEL),
+                "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
                 "--interface", "127.0.0.1", "--port", str(rasa_port), *extra_args,
             ]
             if cors_origins:
                 args += ["--cors", *cors_origins]
-            if api_token:
-                args += ["--enable-api", "--auth-token", api_token]
             name = "rasa" if index == 0 else f"rasa{index + 1}"
             rasa = subprocess.Popen(
-                args, cwd=ROOT, env=_env(env), stdout=(workdir / f"{name}.log").open("w"), stderr=subprocess.STDOUT
+                args, cwd=ROOT, env=_env({**env, "RASA_API_TOKEN": api_token or ""}), stdout=(workdir / f"{name}.log").open("w"), stderr=subprocess.STDOUT
             )
             stack.processes.append(rasa)
             stack.rasa_processes.append(rasa)

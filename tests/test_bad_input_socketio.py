@@ -85,3 +85,18 @@ def test_dead_action_server_is_reported_over_socketio():
             assert "can't look that up right now" in _text(client.ask("how much do certified medical assistants make"))
         finally:
             client.close()
+
+
+def test_questionnaire_with_a_dead_action_server_is_reported_over_socketio():
+    from tests.stack import running_stack
+
+    with running_stack() as stack:
+        client = Client(stack.rasa_url)
+        try:
+            assert "Have you completed" in _text(client.ask("/start_advisor"))
+            stack.processes[0].kill()
+            stack.processes[0].wait()
+            replies = client.ask("yes")
+            assert len(replies) == 1 and "can't look that up right now" in replies[0]["text"], replies
+        finally:
+            client.close()

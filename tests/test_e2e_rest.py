@@ -222,3 +222,55 @@ def test_a_gap_question_during_the_questionnaire_is_answered_and_the_question_as
         ("do i need a high school diploma first?", ["don't cover admission requirements", "training program"], []),
         ("no", ["How many years"], []),
     ])
+
+
+def test_questionnaire_with_a_dead_action_server_says_so_every_turn():
+    """The form calls the action server to check each answer and ask the next question: no silence when it dies."""
+    from tests.stack import running_stack
+
+    with running_stack() as stack:
+        sender = f"e2e-{uuid.uuid4()}"
+        assert "Have you completed" in replies_text(stack.send(sender, "/start_advisor"))
+        actions = stack.processes[0]
+        actions.kill()
+        actions.wait()
+        for answer in ("yes", "I graduated from an accredited program last year"):
+            replies = stack.send(sender, answer)
+            assert len(replies) == 1 and "can't look that up right now" in replies[0]["text"], replies
+
+
+def test_questionnaire_with_a_hung_action_server_says_so_within_seconds():
+    import socket
+    import threading
+    import time
+
+    from tests.stack import running_stack
+
+    with running_stack(env={"ACTION_TIMEOUT_SECONDS": "3"}) as stack:
+        sender = f"e2e-{uuid.uuid4()}"
+        assert "Have you completed" in replies_text(stack.send(sender, "/start_advisor"))
+        # The action server stops; in its place, one that accepts requests and never answers.
+        actions = stack.processes[0]
+        actions.kill()
+        actions.wait()
+        hung = socket.socket()
+        hung.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hung.bind(("127.0.0.1", int(stack.action_url.rsplit(":", 1)[1])))
+        hung.listen()
+        held = []
+
+        def accept_and_hang() -> None:
+            while True:
+                try:
+                    held.append(hung.accept())
+                except OSError:
+                    return
+
+        threading.Thread(target=accept_and_hang, daemon=True).start()
+        try:
+            started = time.monotonic()
+            replies = stack.send(sender, "yes")
+            assert len(replies) == 1 and "can't look that up right now" in replies[0]["text"], replies
+            assert time.monotonic() - started < 15
+        finally:
+            hung.close()

@@ -1,4 +1,4 @@
-"""The faster action-reply check must judge exactly like Rasa's own."""
+"""The patches of Rasa internals judge exactly like Rasa's own code, and refuse a Rasa they were not written for."""
 
 from __future__ import annotations
 
@@ -79,86 +79,32 @@ def test_an_event_class_defined_later_still_resolves():
     assert Event.from_parameters({"event": "late_event_for_test", "name": "topic", "value": "pay"}).value == "pay"
 
 
-# --- Redis lock store: each change is one transaction (real Redis on 127.0.0.1:6379) ----------------
+def test_the_patches_refuse_another_rasa_release():
+    from addons.rasa_patches import RasaMismatch, check
+
+    check()  # the installed release passes
+    with pytest.raises(RasaMismatch, match="Rasa is 3.7.0, the patches were written for 3.6.21"):
+        check("3.7.0")
 
 
-def _redis_stores(count: int):
-    import uuid
+def test_the_patches_refuse_a_changed_signature(monkeypatch):
+    from addons import rasa_patches
 
-    from rasa.core.lock_store import RedisLockStore
-
-    prefix = "test" + uuid.uuid4().hex[:12]
-    stores = [RedisLockStore(host="127.0.0.1", key_prefix=prefix) for _ in range(count)]
-    try:
-        stores[0].red.ping()
-    except Exception as error:  # the machine starts Redis before the session; say so if it is not there
-        pytest.fail(f"Redis on 127.0.0.1:6379 is needed for this test: {error}")
-    return stores
+    owner, name, parameters, replacement = rasa_patches.PATCHES[0]
+    monkeypatch.setattr(rasa_patches, "PATCHES", [(owner, name, [*parameters, "domain"], replacement)])
+    with pytest.raises(rasa_patches.RasaMismatch, match="_validate_action_result now takes"):
+        rasa_patches.check()
 
 
-def test_two_instances_issuing_tickets_at_once_never_get_the_same_number():
-    from concurrent.futures import ThreadPoolExecutor
+def test_a_server_on_another_rasa_release_refuses_to_start():
+    """What an upgrade would do at start-up: stop with a message that says why, before serving anyone."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    stores = _redis_stores(4)  # four connections, as four Rasa instances would have
-    conversation = "same-conversation"
-
-    def issue(store):
-        return [store.issue_ticket(conversation) for _ in range(50)]
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        tickets = [t for batch in pool.map(issue, stores) for t in batch]
-    assert sorted(tickets) == list(range(200))
-    stores[0].delete_lock(conversation)
-
-
-def test_two_instances_never_serve_one_conversation_at_the_same_time():
-    import asyncio
-    import threading
-
-    stores = _redis_stores(2)
-    inside, overlaps, served = [0], [], []
-    guard = threading.Lock()
-
-    async def handle(store, message):
-        async with store.lock("busy-conversation", wait_time_in_seconds=0.005):
-            with guard:
-                inside[0] += 1
-                overlaps.append(inside[0])
-            await asyncio.sleep(0.002)
-            with guard:
-                inside[0] -= 1
-                served.append(message)
-
-    def instance(store, name):
-        async def run():
-            await asyncio.gather(*(handle(store, f"{name}{i}") for i in range(15)))
-
-        asyncio.run(run())
-
-    threads = [threading.Thread(target=instance, args=(store, name), daemon=True) for store, name in zip(stores, "ab")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(served) == 30 and max(overlaps) == 1
-    assert stores[0].get_lock("busy-conversation") is None  # the last one out deleted it
-
-
-def test_finishing_keeps_the_lock_while_someone_waits_and_deletes_it_after():
-    store, other = _redis_stores(2)
-    first = store.issue_ticket("c")
-    second = other.issue_ticket("c")
-    store.cleanup("c", first)
-    assert [t.number for t in other.get_lock("c").tickets] == [second]
-    other.cleanup("c", second)
-    assert store.get_lock("c") is None
-
-
-def test_expired_tickets_are_dropped():
-    store, = _redis_stores(1)
-    waiting = store.issue_ticket("d")
-    expired = store.issue_ticket("d", lock_lifetime=-1)
-    assert [t.number for t in store.get_lock("d").tickets] == [waiting, expired]
-    store.update_lock("d")
-    assert [t.number for t in store.get_lock("d").tickets] == [waiting]
-    store.cleanup("d", waiting)
+    root = Path(__file__).resolve().parent.parent
+    script = "import rasa; rasa.__version__ = '3.7.0'; import addons.channels"
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300,
+                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0
+    assert "will not run on this Rasa: Rasa is 3.7.0" in result.stderr

@@ -83,3 +83,37 @@ def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
 def test_shell_without_action_server_says_so(tmp_path):
     _ask_in_shell(tmp_path, f"http://127.0.0.1:{free_port()}/webhook",
                   "how much do certified medical assistants make", "can't look that up right now")
+
+
+def test_shell_questionnaire_with_a_dead_action_server_says_so(tmp_path):
+    from tests.stack import start_action_server
+
+    port = free_port()
+    actions = start_action_server(port, tmp_path / "actions.log")
+    terminal = None
+    try:
+        deadline = time.monotonic() + 90
+        while not _ready(f"http://127.0.0.1:{port}/health") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        terminal = _shell(tmp_path, f"http://127.0.0.1:{port}/webhook")
+        terminal.expect("Bot loaded", 240)
+        terminal.type("/start_advisor")
+        terminal.expect("Have you completed", 60)
+        actions.kill()
+        actions.wait()
+        terminal.type("")  # Enter picks the first button of the question's menu
+        terminal.expect("can't look that up right now", 60)
+    finally:
+        if actions.poll() is None:
+            actions.kill()
+        if terminal is not None:
+            terminal.close()
+
+
+def _ready(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False

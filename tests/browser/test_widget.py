@@ -343,7 +343,7 @@ def test_conversation_survives_reload_and_navigation(chat: Chat) -> None:
     chat.expect_bot_says("RMA")
     chat.expect_bot_says("Was this helpful?")  # the last message of this reply
     session_id = chat.session_id()
-    assert re.fullmatch(r"[0-9a-f]{32}", session_id)
+    assert re.fullmatch(r"[0-9a-f]{64}", session_id)
     messages_before = chat.page.locator(".rcw-msg").count()
 
     chat.page.reload()
