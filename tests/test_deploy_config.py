@@ -84,7 +84,6 @@ def test_every_variable_endpoints_yml_reads_is_set_for_rasa():
     variables = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_text()))
     environment = _compose()["services"]["rasa"]["environment"]
     assert variables and variables <= set(environment), variables - set(environment)
-    assert environment["LOCK_STORE_TYPE"] == "redis"
     assert environment["TRACKER_STORE_URL"].startswith("postgresql://")
 
 
@@ -122,6 +121,17 @@ def test_secrets_are_required_not_defaulted():
     for name in ("POSTGRES_PASSWORD", "CORS_ORIGINS", "SESSION_SECRET"):
         assert re.search(rf"\$\{{{name}:\?[^}}]+\}}", text), name
     assert _compose()["services"]["rasa"]["environment"]["SESSION_SECRET"].startswith("${SESSION_SECRET:?")
+
+
+def test_the_replicas_share_conversations_through_the_atomic_redis_lock_store():
+    """Rasa's own `redis` lock store can let two replicas serve one conversation at once (addons/lock_store.py)."""
+    from rasa.shared.utils.common import class_from_module_path
+
+    from addons.lock_store import AtomicRedisLockStore
+
+    environment = _compose()["services"]["rasa"]["environment"]
+    assert class_from_module_path(environment["LOCK_STORE_TYPE"]) is AtomicRedisLockStore
+    assert _compose()["services"]["rasa"]["deploy"]["replicas"] > 1
 
 
 def test_rasa_sees_the_students_address_behind_nginx():

@@ -274,3 +274,34 @@ def test_questionnaire_with_a_hung_action_server_says_so_within_seconds():
             assert time.monotonic() - started < 15
         finally:
             hung.close()
+
+
+def test_a_follow_up_with_nothing_to_follow_gets_one_reply(stack):
+    """First message "what about the exam": no earlier topic. One request to rephrase, not ten."""
+    replies = stack.send(f"e2e-{uuid.uuid4()}", "what about the exam")
+    assert len(replies) == 1, [reply.get("text", "")[:60] for reply in replies]
+
+
+def test_a_new_session_starts_without_the_previous_students_answers(stack):
+    """Shared computers: after the session expires (or Start over), nothing of the questionnaire carries over."""
+    sender = f"e2e-{uuid.uuid4()}"
+    stack.send(sender, "I was a medic in the army and have 3 years of experience, can I get certified?")
+    before = {name: value for name, value in stack.tracker(sender)["slots"].items()
+              if name.startswith("advisor_") and value is not None}
+    assert before, "the situation should have filled some questionnaire answers"
+    stack.send(sender, "/session_start")
+    after = stack.tracker(sender)["slots"]
+    assert all(after.get(name) is None for name in before), {name: after.get(name) for name in before}
+
+
+def test_the_widget_forgets_after_the_time_rasa_does():
+    import re
+
+    import yaml
+
+    from tests.stack import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())["session_config"]
+    widget = (ROOT / "web" / "widget" / "rasa-chat.js").read_text()
+    assert domain["carry_over_slots_to_new_session"] is False
+    assert int(re.search(r"DEFAULT_SESSION_MINUTES = (\d+)", widget).group(1)) == domain["session_expiration_time"]
