@@ -11,6 +11,8 @@ them as before. What they add:
   with an HMAC of SESSION_SECRET; a client asking to continue an id the server
   did not sign gets a new conversation, and every message goes to the session
   confirmed on that connection, whatever id the client writes into it.
+- A conversation of more than MAX_TURNS_PER_SESSION messages starts a new
+  session (Rasa's own `/session_start`), so no turn grows without bound.
 - REST needs a `sender`: without one Rasa would put everybody into one shared
   "default" conversation. REST is for the school's own systems and tests; the
   shipped nginx keeps it private.
@@ -28,7 +30,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
@@ -37,7 +39,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons import log_privacy
-from addons.limits import TOO_FAST, Limits, shared_limits
+from addons.limits import FRESH_START, TOO_FAST, Limits, shared_limits
 
 logger = logging.getLogger(__name__)
 log_privacy.install()
@@ -53,6 +55,20 @@ def client_address(request: Optional[Request]) -> str:
     if request is None:
         return "unknown"
     return request.remote_addr or request.ip or "unknown"
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+            limits: Limits) -> Callable[[UserMessage], Awaitable[Any]]:
+    """`on_new_message`, starting a new session first when the conversation has run too long."""
+
+    async def handle(message: UserMessage) -> Any:
+        if limits.turns.start_anew(message.sender_id):
+            await on_new_message(UserMessage("/session_start", CollectingOutputChannel(), message.sender_id,
+                                             input_channel=message.input_channel))
+            await message.output_channel.send_text_message(message.sender_id, FRESH_START)
+        return await on_new_message(message)
+
+    return handle
 
 
 def _limit_request_bodies(blueprint: Blueprint, limits: Limits) -> None:
@@ -80,7 +96,7 @@ class GuardedRestInput(RestInput):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(guarded(on_new_message, self.limits))
         _limit_request_bodies(blueprint, self.limits)
 
         @blueprint.middleware("request")
@@ -152,6 +168,7 @@ class SignedSocketIOInput(SocketIOInput):
         self.signer = signer or SessionSigner.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = guarded(on_new_message, self.limits)
         blueprint = super().blueprint(on_new_message)
         _limit_request_bodies(blueprint, self.limits)
         sio = self.sio

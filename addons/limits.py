@@ -11,6 +11,11 @@ Settings (environment, read when the Rasa server starts):
 - RATE_PER_SENDER (default "30/60"): messages per seconds for one conversation.
 - RATE_PER_ADDRESS (default "120/60"): for one network address (a school lab
   behind one address shares it; raise it if yours is large).
+- MAX_TURNS_PER_SESSION (default 200): after this many messages in one
+  conversation without a pause of SESSION_MINUTES (default 60, Rasa's
+  session_expiration_time), the next one starts a new session. Each turn reads,
+  replays and sends the whole session to the action server, so an endless one
+  would make every turn slower; no student's conversation comes near 200.
 - RATE_LIMITS=off turns both rates off (the test and benchmark stacks, which
   send from one address as fast as they can; tests/test_limits.py keeps them on).
 """
@@ -28,6 +33,10 @@ TOO_LONG = (
     "Could you ask it in a sentence or two?"
 )
 TOO_FAST = "You're sending messages faster than I can read them. Please wait a few seconds and try again."
+FRESH_START = (
+    "We've covered a lot in this conversation, so I've started a fresh one to keep my answers quick. "
+    "Here's my answer to your last message:"
+)
 NO_TEXT = "I didn't get a message there. What would you like to know about becoming a medical assistant?"
 
 DEFAULT_MAX_MESSAGE_CHARS = 1000
@@ -82,6 +91,27 @@ class TokenBuckets:
 
 
 @dataclass
+class SessionTurns:
+    """Messages per conversation since it last paused for a session's expiry time (one process's view)."""
+
+    max_turns: int
+    idle_seconds: float
+    seen: Dict[str, Tuple[int, float]] = field(default_factory=dict)  # sender -> (turns, last message)
+
+    def start_anew(self, sender: str, now: Optional[float] = None) -> bool:
+        """Counts a message; True when it is one too many and the conversation should start a new session."""
+        now = time.monotonic() if now is None else now
+        turns, last = self.seen.get(sender, (0, now))
+        turns = 0 if now - last > self.idle_seconds else turns
+        anew = turns >= self.max_turns
+        self.seen[sender] = (1 if anew else turns + 1, now)
+        if len(self.seen) > 50_000:
+            for key in [key for key, (_, when) in self.seen.items() if now - when > self.idle_seconds]:
+                del self.seen[key]
+        return anew
+
+
+@dataclass
 class Limits:
     """The limits of one Rasa process (each instance counts for itself)."""
 
@@ -89,6 +119,7 @@ class Limits:
     max_request_bytes: int
     per_sender: Optional[TokenBuckets]
     per_address: Optional[TokenBuckets]
+    turns: SessionTurns
 
     @classmethod
     def from_env(cls) -> "Limits":
@@ -98,6 +129,7 @@ class Limits:
             max_request_bytes=_int_env("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             per_sender=TokenBuckets(*_rate_env("RATE_PER_SENDER", "30/60")) if rates_on else None,
             per_address=TokenBuckets(*_rate_env("RATE_PER_ADDRESS", "120/60")) if rates_on else None,
+            turns=SessionTurns(_int_env("MAX_TURNS_PER_SESSION", 200), 60.0 * _int_env("SESSION_MINUTES", 60)),
         )
 
     def refusal(self, text: object, sender: str, address: str) -> Optional[str]:

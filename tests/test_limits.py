@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from addons.limits import DEFAULT_MAX_MESSAGE_CHARS, TOO_FAST
+from addons.limits import DEFAULT_MAX_MESSAGE_CHARS, FRESH_START, TOO_FAST
 from tests.helpers import SocketClient, reply_text
 from tests.stack import Stack, running_stack
 
@@ -23,11 +23,13 @@ pytestmark = pytest.mark.stack
 
 PAY_QUESTION = "how much do certified medical assistants make"
 PAY_FACT = "$20.76"
+TURNS = 8  # a small MAX_TURNS_PER_SESSION, to reach it quickly
 
 
 @pytest.fixture(scope="module")
 def limited() -> Iterator[Stack]:
-    with running_stack(env={"RATE_LIMITS": "on", "SANIC_PROXIES_COUNT": "1"}) as stack:
+    env = {"RATE_LIMITS": "on", "SANIC_PROXIES_COUNT": "1", "MAX_TURNS_PER_SESSION": str(TURNS)}
+    with running_stack(env=env) as stack:
         yield stack
 
 
@@ -178,3 +180,20 @@ def test_socketio_long_and_oversized_messages_get_answers_and_the_server_stays_u
         assert PAY_FACT in reply_text(fresh.ask(PAY_QUESTION))
     finally:
         fresh.close()
+
+
+def test_a_conversation_that_runs_too_long_starts_a_new_session(limited):
+    """Every turn replays the whole session; past MAX_TURNS_PER_SESSION the next message starts a new one."""
+    sender, address = f"turns-{uuid.uuid4()}", "192.0.2.40"
+    post(limited, {"sender": sender, "message": "I was a medic in the army, can I get certified?"}, address=address)
+    assert any(value for name, value in limited.tracker(sender)["slots"].items() if name.startswith("advisor_"))
+    for _ in range(TURNS - 1):
+        assert FRESH_START not in reply_text(post(limited, {"sender": sender, "message": "hi"}, address=address).json())
+    replies = post(limited, {"sender": sender, "message": PAY_QUESTION}, address=address).json()
+    assert FRESH_START in reply_text(replies) and PAY_FACT in reply_text(replies)
+    tracker = limited.tracker(sender)
+    kinds = [event["event"] for event in tracker["events"]]
+    assert kinds.count("session_started") == 2
+    new_session = tracker["events"][len(kinds) - 1 - kinds[::-1].index("session_started"):]
+    assert [event.get("text") for event in new_session if event["event"] == "user"] == [PAY_QUESTION]
+    assert not any(value for name, value in tracker["slots"].items() if name.startswith("advisor_"))
