@@ -59,6 +59,7 @@ from actions.wording import (
     Context,
     bullets,
     cite,
+    source_links,
     credential_label,
     issuer_of,
     join,
@@ -128,7 +129,8 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
     else:
         buttons.append(Button("With certification?", payload("inform", certification_status=CERTIFIED)))
     buttons.append(PAY_FACTORS)
-    return Answer(intro + "\n".join(lines), buttons[:4])
+    sources = source_links(kb, [figure.source for group in groups if (figure := topic.figure(group))])
+    return Answer(intro + "\n".join(lines) + sources, buttons[:4])
 
 
 def pay_factors(kb: Knowledge, ctx: Context) -> Answer:
@@ -146,7 +148,7 @@ def outlook(kb: Knowledge, ctx: Context) -> Answer:
         f"Good news: the {kb.source(topic.source).publisher} expects medical assistant jobs to grow by "
         f"**{topic.growth}** {topic.period}, "
         f"much faster than the average for all jobs, {topic.all_jobs_growth} {cite(kb, topic.source)}. "
-        f"{topic.summary}",
+        f"{topic.summary}{source_links(kb, [topic.source])}",
         [PAY, CAREER, HOW_TO_START],
     )
 
@@ -193,6 +195,7 @@ def why_certify(kb: Knowledge, ctx: Context) -> Answer:
             f" On pay, certified medical assistants average {certified.hourly} an hour ({certified.yearly} a year) "
             f"{cite(kb, certified.source)}, against a {non_certified.hourly} ({non_certified.yearly}) median for "
             f"non-certified ones {cite(kb, non_certified.source)}."
+            f"{source_links(kb, [certified.source, non_certified.source])}"
         )
     return Answer(
         f"Getting certified can help: {join(topic.benefits)}. {topic.employers}{comparison}",
@@ -446,8 +449,9 @@ def _pay_and_outlook(kb: Knowledge) -> str:
     outlook = kb.topics.outlook
     figures = [f"{f.hourly} an hour for {f.label} ({f.measure}, {kb.source(f.source).publisher})"
                for f in kb.topics.pay.figures]
+    sources = [figure.source for figure in kb.topics.pay.figures] + [outlook.source]
     return (f"Pay is {join(figures)}, and jobs are expected to grow {outlook.growth} {outlook.period} "
-            f"{cite(kb, outlook.source)}.")
+            f"{cite(kb, outlook.source)}.{source_links(kb, sources)}")
 
 
 def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool) -> Answer:

@@ -88,7 +88,16 @@ def sentence(text: str) -> str:
 
 
 def cite(kb: Knowledge, source_id: str) -> str:
-    return f"({kb.source(source_id).cite_as})"
+    """Where a figure comes from and how current it is: "(BLS figures cited in the article, as of …)"."""
+    source = kb.source(source_id)
+    return f"({source.cite_as}, as of {source.accessed})" if source.accessed else f"({source.cite_as}, undated)"
+
+
+def source_links(kb: Knowledge, source_ids: Sequence[str]) -> str:
+    """A closing line linking the pages the figures come from (the widget links it, the shell prints it)."""
+    sources = [kb.source(source_id) for source_id in dict.fromkeys(source_ids)]
+    links = [source.url for source in sources if source.url]
+    return f"\nSource: {' and '.join(links)}" if links else ""
 
 
 def org_ref(org: Organization) -> str:

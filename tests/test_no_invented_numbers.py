@@ -147,3 +147,19 @@ def test_a_gap_answer_says_so_in_its_first_sentence_and_names_whom_to_ask(kb):
             assert "To find out, ask" in answer.text, name
         elif name.startswith("role"):
             assert answer.text.startswith("My sources don't describe"), name
+
+
+def test_answers_with_figures_say_where_they_come_from_and_how_current_they_are(kb):
+    """Pay and growth figures carry their source's date (or say it has none) and a link where the source has one."""
+    figures = {f.hourly: f.source for f in kb.topics.pay.figures} | {kb.topics.outlook.growth: kb.topics.outlook.source}
+    checked = 0
+    for topic, ctx, answer in all_answers(kb):
+        for figure, source_id in figures.items():
+            if figure not in answer.text:
+                continue
+            source = kb.source(source_id)
+            assert (f"as of {source.accessed}" if source.accessed else "undated") in answer.text, (topic, figure)
+            if source.url:
+                assert f"Source: {source.url}" in answer.text or source.url in answer.text.split("Source: ")[-1]
+            checked += 1
+    assert checked >= 5
