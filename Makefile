@@ -19,19 +19,22 @@ export PYTHONHASHSEED := 0
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(wildcard addons/*.py)
 
-.PHONY: help install train validate test test-unit test-stories test-e2e evaluate bench bench-isolate compare-pipelines soak shell run prune vocab freeze clean
+.PHONY: help install lint format train validate test test-unit test-stories test-e2e evaluate bench bench-isolate compare-pipelines soak shell run prune vocab freeze clean
 
 help:
 	@echo "make shell     chat in the terminal (sets up and trains first if needed)"
 	@echo "make run       Rasa server (REST + socket.io) on 127.0.0.1:5005, actions on 5055, demo site on 8000"
 	@echo "make test      the whole test suite (sets up and trains first if needed)"
-	@echo "make install | train | validate | evaluate | prune DAYS=n | vocab | clean"
+	@echo "make install | train | validate | lint | format | evaluate | prune DAYS=n | vocab | clean"
 	@echo "make report [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [REDACT=1]   conversation insights (results/report/)"
 	@echo "make triage [SINCE=...] [UNTIL=...] [FORCE=1]   misunderstood and 👎 messages as a draft data/nlu/triage.yml"
 
 # --- set-up -------------------------------------------------------------------
 
-install: $(STAMPS)/python $(SPACY) $(STAMPS)/web
+# What chatting needs (make shell): the Python packages of requirements.txt and the
+# spaCy pipeline. make run adds the widget's npm packages; make test adds the test
+# tools, Debian's chromium and nginx. Only that last step needs root (or sudo).
+install: $(STAMPS)/python $(SPACY)
 
 $(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
 	@mkdir -p $(STAMPS)
@@ -43,14 +46,27 @@ $(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
-# The widget's browser dependencies (npm) and the browser its tests drive.
-$(STAMPS)/web: web/package.json web/package-lock.json
+# Test and developer tools (pytest, playwright, ruff).
+$(STAMPS)/dev: $(STAMPS)/python requirements-dev.txt constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+# The widget's browser dependencies (npm): what make run's demo site serves.
+$(STAMPS)/npm: web/package.json web/package-lock.json
 	@mkdir -p $(STAMPS)
 	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's chromium (the browser tests), nginx (tests/test_nginx.py) and an emoji font.
+$(STAMPS)/browser:
+	@mkdir -p $(STAMPS)
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1 \
 	    || ! fc-list 2>/dev/null | grep -qi "color emoji"; then \
-	  echo "Installing Debian's chromium, nginx (tests/test_nginx.py) and an emoji font for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx fonts-noto-color-emoji >/dev/null; \
+	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+	  echo "Installing Debian's chromium, nginx and an emoji font for the tests ($${sudo:-as root})"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    chromium nginx fonts-noto-color-emoji >/dev/null \
+	  || { echo "Could not install them: run 'sudo apt-get install chromium nginx fonts-noto-color-emoji'"; exit 1; }; \
 	fi
 	@touch $@
 
@@ -76,14 +92,23 @@ validate: $(STAMPS)/python $(SPACY)
 
 # --- tests --------------------------------------------------------------------
 
-test: install $(MODEL) validate
+# ruff (pyproject.toml): lint and formatting; `make format` rewrites the files.
+lint: $(STAMPS)/dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMPS)/dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL) validate lint
 	$(PY) -m pytest tests
 	$(MAKE) --no-print-directory test-stories
 
-test-unit: $(STAMPS)/python $(SPACY)
+test-unit: $(STAMPS)/dev $(SPACY)
 	$(PY) -m pytest tests -m "not stack"
 
-test-e2e: install $(MODEL)
+test-e2e: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL)
 	$(PY) -m pytest tests -m stack
 
 test-stories: $(MODEL)
@@ -129,7 +154,7 @@ bench-isolate: $(STAMPS)/python $(MODEL)
 shell: install $(MODEL)
 	@scripts/serve.sh shell
 
-run: install $(MODEL)
+run: install $(STAMPS)/npm $(MODEL)
 	@scripts/serve.sh run
 
 # --- maintenance --------------------------------------------------------------

@@ -133,10 +133,15 @@ def compose(topic: str, ctx: Context) -> Answer:
     return TOPICS[topic](KNOWLEDGE, ctx)
 
 
+# `rasa shell` turns the last message's buttons into a menu the student must step
+# past before typing the next question; there the 👍/👎 question is not asked.
+SHELL_CHANNEL = "cmdline"
+
+
 def ask_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> List[EventType]:
-    """"Was this helpful?" once per topic, never in the middle of the questionnaire."""
+    """"Was this helpful?" once per topic, never in the middle of the questionnaire nor in the shell."""
     asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
-    if topic in asked or tracker.active_loop_name is not None:
+    if topic in asked or tracker.active_loop_name is not None or tracker.get_latest_input_channel() == SHELL_CHANNEL:
         return []
     utter(dispatcher, feedback_prompt(topic))
     return [SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic])]

@@ -180,3 +180,16 @@ def test_a_reading_intent_without_a_reading_asks_to_rephrase():
     """A typed payload such as /ask_not_covered skips the knowledge reader: no silence, a rephrase."""
     messages, events = _run("action_answer_reading", make_tracker("ask_not_covered", text="/ask_not_covered"))
     assert messages == [] and events == [{"event": "followup", "timestamp": None, "name": "action_rephrase"}]
+
+
+@pytest.mark.parametrize("channel, asked", [("cmdline", False), ("socketio", True), ("rest", True)])
+def test_the_feedback_question_is_not_asked_in_the_shell(channel, asked):
+    """In `rasa shell` the 👍/👎 buttons become a menu the student must step past before typing."""
+    tracker = make_tracker("ask_pay", text="how much do they make")
+    tracker.events = [{"event": "user", "text": "how much do they make", "input_channel": channel,
+                       "parse_data": tracker.latest_message}]
+    dispatcher = CollectingDispatcher()
+    run_coroutine(ACTIONS["action_answer_pay"].run(dispatcher, tracker, {}))
+    prompts = [m for m in dispatcher.messages if "helpful" in (m.get("text") or "")]
+    assert bool(prompts) is asked, dispatcher.messages
+    assert "$20.76" in dispatcher.messages[0]["text"]
