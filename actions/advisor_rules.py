@@ -20,10 +20,33 @@ from actions.knowledge import STANDINGS, Advisor, Condition, Knowledge, Question
 SKIPPED = "skipped"
 
 NUMBER_WORDS = {
-    "zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "couple": 2, "half": 0.5,
+    "zero": 0,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "couple": 2,
+    "half": 0.5,
 }
 _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _AMOUNT = re.compile(
@@ -231,9 +254,15 @@ def personal_fit(kb: Knowledge, situation: Situation, credential_id: Optional[st
     if fit is None:
         return None
     years = situation.years
-    by_experience = years is not None and years >= 1 and any(
-        r.credential == credential_id and (r.when.min_years or r.when.above_years is not None)
-        and matches(r.when, situation) for r in kb.advisor.rules
+    by_experience = (
+        years is not None
+        and years >= 1
+        and any(
+            r.credential == credential_id
+            and (r.when.min_years or r.when.above_years is not None)
+            and matches(r.when, situation)
+            for r in kb.advisor.rules
+        )
     )
     return PersonalFit(credential_id, fit.standing, fit.reasons[0], years if by_experience else None)
 
@@ -257,4 +286,3 @@ def advise_situation(kb: Knowledge, situation: Situation, circumstances: Sequenc
     if not fits and not topics:
         topics = ["how_to_become"]
     return SituationAdvice([e.label for e in entries], fits, topics[:2])
-

@@ -41,7 +41,7 @@ STANDING_WORDS = {
 def advisor_intro() -> str:
     return (
         "Let's find the credential that fits you. I'll ask a few quick questions; "
-        "say \"stop\" any time, or \"why?\" to know why I ask."
+        'say "stop" any time, or "why?" to know why I ask.'
     )
 
 
@@ -75,8 +75,10 @@ def recommendation(kb: Knowledge, advice: Recommendation) -> Tuple[Answer, Answe
     """The personal recommendation and the numbered checklist."""
     fits, top = advice.fits, advice.top
     if top:
-        intro = "Here's what fits you:" if top.standing != "plan" else (
-            "No credential is within reach yet; here's the goal to work towards:"
+        intro = (
+            "Here's what fits you:"
+            if top.standing != "plan"
+            else ("No credential is within reach yet; here's the goal to work towards:")
         )
         text = intro + "\n" + bullets([fit_line(kb, f) for f in fits])
     else:
@@ -88,8 +90,11 @@ def recommendation(kb: Knowledge, advice: Recommendation) -> Tuple[Answer, Answe
         text += "\n(I left out the questions you skipped.)"
     checklist = "Your next steps:\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(advice.steps, 1))
     compare_button = (
-        Button("Compare them", payload("compare_credentials")) if len(fits) > 1 else
-        Button("How do I qualify?", payload("ask_eligibility", credential=top.credential)) if top else PROGRAMS
+        Button("Compare them", payload("compare_credentials"))
+        if len(fits) > 1
+        else Button("How do I qualify?", payload("ask_eligibility", credential=top.credential))
+        if top
+        else PROGRAMS
     )
     return (
         Answer(text),
@@ -103,6 +108,7 @@ def personal_note(fit: Optional[PersonalFit]) -> Optional[str]:
         return None
     lead = f"With your {fit.years:g} years of experience" if fit.years is not None else "For you"
     return f"**{lead}:** the {fit.credential} {STANDING_WORDS[fit.standing]}; {fit.reason}."
+
 
 def feedback_prompt(topic: str) -> Answer:
     return Answer(
@@ -153,12 +159,14 @@ def advising_contact(site: Site) -> Answer:
     office = site.advising
     return Answer(
         f"You can talk to a person at {site.school}'s **{office.office}** ({office.contact}):\n"
-        + bullets([
-            f"E-mail: {office.email}",
-            f"Phone: {office.phone}",
-            f"Hours: {office.hours}",
-            f"Book an appointment: {office.booking_url}",
-        ]),
+        + bullets(
+            [
+                f"E-mail: {office.email}",
+                f"Phone: {office.phone}",
+                f"Hours: {office.hours}",
+                f"Book an appointment: {office.booking_url}",
+            ]
+        ),
         [START_ADVISOR, HOW_TO_START],
     )
 
@@ -170,10 +178,14 @@ def other_meaning(kb: Knowledge, meaning: OtherMeaning) -> Answer:
     return Answer(
         f"It sounds like you mean the {meaning.meaning} ({meaning.field}). Sorry, I only cover careers in "
         f"medical assisting: here, {meaning.acronym} means {ours}.",
-        [Button(f"What's the {meaning.acronym}?", payload("ask_credential_details", credential=meaning.acronym))
-         if here else CREDENTIALS, PAY, HOW_TO_START],
+        [
+            Button(f"What's the {meaning.acronym}?", payload("ask_credential_details", credential=meaning.acronym))
+            if here
+            else CREDENTIALS,
+            PAY,
+            HOW_TO_START,
+        ],
     )
-
 
 
 def situation_answer(kb: Knowledge, advice: SituationAdvice, topic_texts: Sequence[str]) -> Answer:

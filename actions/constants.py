@@ -55,11 +55,22 @@ NLU_FALLBACK = "nlu_fallback"
 
 # Which topic answer a classifier intent asks for (used when a reading adds the article's side).
 TOPIC_OF_INTENT = {
-    "ask_what_is_cma": "definition", "ask_duties": "duties", "ask_pay": "pay", "ask_pay_factors": "pay_factors",
-    "ask_outlook": "outlook", "ask_skills": "skills", "ask_career_paths": "career_paths",
-    "ask_why_certify": "why_certify", "ask_how_to_become": "how_to_become", "ask_programs": "programs",
-    "ask_exam": "exam", "ask_renewal": "renewal", "ask_credentials_list": "credentials",
-    "ask_credential_details": "credential", "ask_issuer": "issuer", "compare_credentials": "compare",
+    "ask_what_is_cma": "definition",
+    "ask_duties": "duties",
+    "ask_pay": "pay",
+    "ask_pay_factors": "pay_factors",
+    "ask_outlook": "outlook",
+    "ask_skills": "skills",
+    "ask_career_paths": "career_paths",
+    "ask_why_certify": "why_certify",
+    "ask_how_to_become": "how_to_become",
+    "ask_programs": "programs",
+    "ask_exam": "exam",
+    "ask_renewal": "renewal",
+    "ask_credentials_list": "credentials",
+    "ask_credential_details": "credential",
+    "ask_issuer": "issuer",
+    "compare_credentials": "compare",
     "ask_eligibility": "eligibility",
 }
 

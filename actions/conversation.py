@@ -87,7 +87,7 @@ def message_entities(tracker: Tracker) -> Dict[str, List[str]]:
 
 
 def issued_by(organization: Optional[str]) -> Optional[str]:
-    """"Am I eligible for NCCT certification?" asks about the one credential NCCT issues."""
+    """ "Am I eligible for NCCT certification?" asks about the one credential NCCT issues."""
     issued = [c.id for c in KNOWLEDGE.credentials if c.issuer == organization]
     return issued[0] if len(issued) == 1 else None
 
@@ -139,7 +139,7 @@ SHELL_CHANNEL = "cmdline"
 
 
 def ask_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> List[EventType]:
-    """"Was this helpful?" once per topic, never in the middle of the questionnaire nor in the shell."""
+    """ "Was this helpful?" once per topic, never in the middle of the questionnaire nor in the shell."""
     asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
     if topic in asked or tracker.active_loop_name is not None or tracker.get_latest_input_channel() == SHELL_CHANNEL:
         return []
@@ -157,7 +157,9 @@ def acknowledging(reading: Reading, answer: Answer) -> Answer:
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, ctx: Context) -> List[EventType]:
     """Answer, make it personal where the advisor answers allow, and ask for feedback once per topic."""
     answer = compose(topic, ctx)
-    note = personal_note(personal_fit(KNOWLEDGE, situation(tracker), ctx.credential)) if topic in PERSONAL_TOPICS else None
+    note = (
+        personal_note(personal_fit(KNOWLEDGE, situation(tracker), ctx.credential)) if topic in PERSONAL_TOPICS else None
+    )
     if note:
         answer = Answer(f"{answer.text}\n{note}", answer.buttons)
     utter(dispatcher, acknowledging(Reading.from_dict(tracker.latest_message.get(READING_KEY)), answer))

@@ -229,8 +229,21 @@ REFERENCES = (ISSUER_REFERENCE, ADVISORS_REFERENCE, STATE_REFERENCE)
 
 # Answers that `answer_with` may name (the topic answers in actions/wording).
 ANSWER_TOPICS = (
-    "definition", "duties", "pay", "pay_factors", "outlook", "skills", "career_paths", "why_certify",
-    "how_to_become", "programs", "exam", "renewal", "credentials", "eligibility", "compare",
+    "definition",
+    "duties",
+    "pay",
+    "pay_factors",
+    "outlook",
+    "skills",
+    "career_paths",
+    "why_certify",
+    "how_to_become",
+    "programs",
+    "exam",
+    "renewal",
+    "credentials",
+    "eligibility",
+    "compare",
 )
 
 
@@ -464,7 +477,9 @@ class Knowledge(_Strict):
         for section in ("not_covered", "roles"):
             for index, entry in enumerate(values[section]):
                 for org in entry.refer_to:
-                    check(f"{section}[{index}] ({entry.id})", "refer_to", org, org_ids | set(REFERENCES), "organization")
+                    check(
+                        f"{section}[{index}] ({entry.id})", "refer_to", org, org_ids | set(REFERENCES), "organization"
+                    )
         topics: Topics = values["topics"]
         for name in Topics.__fields__:
             check(f"topics.{name}", "source", getattr(topics, name).source, source_ids, "source")
@@ -476,7 +491,8 @@ class Knowledge(_Strict):
         for label in values["vocabulary"]:
             if label in (CREDENTIAL, ORGANIZATION):
                 problems.append(
-                    f"vocabulary.{label}: field '{label}': {label} names come from the '{label}s' entries, not the vocabulary"
+                    f"vocabulary.{label}: field '{label}': "
+                    f"{label} names come from the '{label}s' entries, not the vocabulary"
                 )
         problems.extend(_advisor_problems(values["advisor"], credential_ids, org_ids, source_ids))
         problems.extend(_situation_problems(values["situations"], values["advisor"]))
@@ -527,8 +543,7 @@ class Knowledge(_Strict):
             # A capitalized value is a name ("Texas") and matches itself; a lowercase
             # one is an id ("certified") and matches only its listed phrases.
             vocab[label] = {
-                value: _phrases(([value] if value[:1].isupper() else []) + phrases)
-                for value, phrases in values.items()
+                value: _phrases(([value] if value[:1].isupper() else []) + phrases) for value, phrases in values.items()
             }
         return vocab
 

@@ -52,7 +52,6 @@ MAX_RETRIES = 2
 CONTROL_CONFIDENCE = 0.6
 
 
-
 def _normalise(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").strip(" .!?").split())
 
@@ -135,9 +134,7 @@ class AskAdvisorQuestion(Action):
     def name(self) -> Text:
         return f"action_ask_{slot_name(self.question_slot)}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         retries = (tracker.get_slot(SLOT_ADVISOR_RETRIES) or {}).get(slot_name(self.question_slot), 0)
         utter(dispatcher, advisor_question(KNOWLEDGE, self.question_slot, retry=retries > 0))
         return []
@@ -169,9 +166,7 @@ class ActionStartAdvisor(Action):
     def name(self) -> Text:
         return "action_start_advisor"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(text=advisor_intro())
         told = Reading.from_dict(tracker.latest_message.get(READING_KEY)).sets
         return [SlotSet(slot_name(slot), told.get(slot)) for slot in ADVISOR_SLOTS] + [
@@ -186,9 +181,7 @@ class ActionRecommend(Action):
     def name(self) -> Text:
         return "action_recommend"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         advice = recommend(KNOWLEDGE, situation(tracker))
         fits, checklist = recommendation(KNOWLEDGE, advice)
         utter(dispatcher, fits)
@@ -197,16 +190,14 @@ class ActionRecommend(Action):
 
 
 class ActionExplainQuestion(Action):
-    """"Why do you ask?": the reason for the question on the table, from the knowledge file."""
+    """ "Why do you ask?": the reason for the question on the table, from the knowledge file."""
 
     def name(self) -> Text:
         return "action_explain_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == ADVISOR_FORM else None
-        question_slot = requested[len(ADVISOR_SLOT_PREFIX):] if requested else None
+        question_slot = requested[len(ADVISOR_SLOT_PREFIX) :] if requested else None
         dispatcher.utter_message(text=advisor_why(KNOWLEDGE, question_slot if question_slot in ADVISOR_SLOTS else None))
         return []
 
@@ -217,9 +208,7 @@ class ActionAdvisorContact(Action):
     def name(self) -> Text:
         return "action_advisor_contact"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         utter(dispatcher, advising_contact(SITE))
         return []
 
@@ -234,13 +223,14 @@ class ActionRecordFeedback(Action):
     def name(self) -> Text:
         return ACTION_RECORD_FEEDBACK
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         positive = (tracker.latest_message.get("intent") or {}).get("name") == INTENT_FEEDBACK_POSITIVE
         # The button's topic; typed thanks ("that helped") rate the answer just given.
-        named = [e.get("value") for e in tracker.latest_message.get("entities", [])
-                 if e.get("entity") == ENTITY_FEEDBACK_TOPIC]
+        named = [
+            e.get("value")
+            for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") == ENTITY_FEEDBACK_TOPIC
+        ]
         topic = named[0] if named else tracker.get_slot(SLOT_TOPIC)
         if not known_topic(topic):
             utter(dispatcher, feedback_not_recorded(already_rated=False))
@@ -253,14 +243,12 @@ class ActionRecordFeedback(Action):
 
 
 class ActionAnswerOtherMeaning(Action):
-    """"The CMA accounting exam": another CMA; say politely that it is outside what the bot covers."""
+    """ "The CMA accounting exam": another CMA; say politely that it is outside what the bot covers."""
 
     def name(self) -> Text:
         return "action_answer_other_meaning"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = _normalise(tracker.latest_message.get("text") or "")
 
         def score(meaning: Any) -> int:

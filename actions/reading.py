@@ -107,10 +107,14 @@ class Reading:
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> "Reading":
         data = data or {}
         return cls(
-            gaps=tuple(data.get("gaps") or ()), roles=tuple(data.get("roles") or ()),
-            situations=tuple(data.get("situations") or ()), sets=dict(data.get("sets") or {}),
-            feeling=bool(data.get("feeling")), questions=int(data.get("questions") or 1),
-            other_meaning=bool(data.get("other_meaning")), on_subject=bool(data.get("on_subject", True)),
+            gaps=tuple(data.get("gaps") or ()),
+            roles=tuple(data.get("roles") or ()),
+            situations=tuple(data.get("situations") or ()),
+            sets=dict(data.get("sets") or {}),
+            feeling=bool(data.get("feeling")),
+            questions=int(data.get("questions") or 1),
+            other_meaning=bool(data.get("other_meaning")),
+            on_subject=bool(data.get("on_subject", True)),
         )
 
 
@@ -150,7 +154,7 @@ def find_roles(kb: Knowledge, words: str) -> List[str]:
 
 
 def years_of_experience(kb: Knowledge, words: str) -> Optional[str]:
-    """"six years as an MA" -> "6"; None when no duration of MA work is said."""
+    """ "six years as an MA" -> "6"; None when no duration of MA work is said."""
     found = _YEARS_AS_MA.search(words)
     if not found:
         return None
@@ -184,7 +188,9 @@ def means_something_else(kb: Knowledge, words: str) -> bool:
     """The acronym and one of its other meaning's cue words ("the CMA exam vs the CPA exam"), or its full name."""
     return any(
         compile_cue(meaning.meaning)[0].search(words)
-        or (compile_cue(meaning.acronym + "*")[0].search(words) and compile_cue("|".join(meaning.cues))[0].search(words))
+        or (
+            compile_cue(meaning.acronym + "*")[0].search(words) and compile_cue("|".join(meaning.cues))[0].search(words)
+        )
         for meaning in kb.other_meanings
     )
 
@@ -263,8 +269,11 @@ def reading_intent(
         return ASK_NOT_COVERED
     if reading.roles and not all(asked_topic in kb.role(r).answered_by for r in reading.roles):
         return ASK_ABOUT_ROLE
-    if reading.situations and not reading.sets and asked_topic and all(
-        asked_topic in kb.situation(s).answer_with for s in reading.situations
+    if (
+        reading.situations
+        and not reading.sets
+        and asked_topic
+        and all(asked_topic in kb.situation(s).answer_with for s in reading.situations)
     ):
         return None  # "could I become a nurse later?" asked as career paths is answered as such
     if reading.situations:
@@ -273,8 +282,20 @@ def reading_intent(
 
 
 # Topics that can stand for "the medical-assistant side" of a question about another role.
-_ROLE_TOPICS = ("definition", "duties", "pay", "pay_factors", "outlook", "skills", "career_paths", "why_certify",
-                "how_to_become", "programs", "exam", "eligibility")
+_ROLE_TOPICS = (
+    "definition",
+    "duties",
+    "pay",
+    "pay_factors",
+    "outlook",
+    "skills",
+    "career_paths",
+    "why_certify",
+    "how_to_become",
+    "programs",
+    "exam",
+    "eligibility",
+)
 # Topics a situation answer already covers: adding them would say the same thing twice.
 _SITUATION_COVERS = ("how_to_become", "eligibility", "credentials", "credential", "issuer", "compare")
 

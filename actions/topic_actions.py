@@ -26,9 +26,9 @@ from actions.constants import (
 )
 from actions.conversation import (
     ENTITY_SLOTS,
-    acknowledging,
     KNOWLEDGE,
     SITE,
+    acknowledging,
     answer_topic,
     ask_feedback,
     compose,
@@ -44,6 +44,7 @@ from actions.conversation import (
 from actions.reading import Reading, answer_plan
 from actions.topic_wording import GAP_TOPICS, TOPICS, TOPICS_BY_ENTITY, clarify, gap_answer, role_answer
 from actions.wording import Answer, Context
+
 
 class TopicAnswer(Action):
     """Answers a full question on one topic.
@@ -76,9 +77,7 @@ class TopicAnswer(Action):
             location=first(said.get(ENTITY_LOCATION)),
         )
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         guesses = unsure_guesses(tracker)
         if guesses:
             utter(dispatcher, clarify(guesses))
@@ -165,13 +164,11 @@ class ActionAnswerCredential(TopicAnswer):
 
 
 class ActionAnswerIssuer(TopicAnswer):
-    """"Who runs the AAMA?" names an organization, not a credential: describe the organization."""
+    """ "Who runs the AAMA?" names an organization, not a credential: describe the organization."""
 
     topic = "issuer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         said = message_entities(tracker)
         if ENTITY_ORGANIZATION in said and ENTITY_CREDENTIAL not in said:
             return await ActionAnswerOrganization().run(dispatcher, tracker, domain)
@@ -220,9 +217,7 @@ class ActionFollowUp(Action):
     def name(self) -> Text:
         return "action_follow_up"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         said = message_entities(tracker)
         topic = tracker.get_slot(SLOT_TOPIC)
         ctx = remembered_context(tracker)
@@ -265,9 +260,7 @@ class ActionAnswerReading(TopicAnswer):
     def name(self) -> Text:
         return "action_answer_reading"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         data = tracker.latest_message.get(READING_KEY) or {}
         reading = Reading.from_dict(data)
         guess = data.get("asked") or {}
@@ -304,9 +297,7 @@ class ActionRephrase(Action):
     def name(self) -> Text:
         return self.NAME
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
         # The previous turn's reply was also a rephrase: the events end "... action_rephrase, action_listen".
         again = len(actions) >= 2 and actions[-2:] == [self.name(), "action_listen"]

@@ -13,13 +13,13 @@ from typing import Callable, Dict, List, Sequence
 
 from actions.constants import (
     CERTIFIED,
-    GAP_OF_INTENT,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
     ENTITY_ORGANIZATION,
     ENTITY_PAY_PERIOD,
     ENTITY_SKILL_TYPE,
+    GAP_OF_INTENT,
     HOURLY,
     HUMAN,
     LOCAL,
@@ -59,15 +59,14 @@ from actions.wording import (
     Context,
     bullets,
     cite,
-    source_links,
     credential_label,
     issuer_of,
     join,
     org_ref,
     payload,
     sentence,
+    source_links,
 )
-
 
 # --- the article's topics -----------------------------------------------------
 
@@ -113,7 +112,9 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
         gap = kb.gap("local_pay")
         place = "your area" if ctx.location == LOCAL else ctx.location
         refs = join([org_ref(kb.organization(o)) for o in gap.refer_to], "or")
-        intro = f"My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:\n"
+        intro = (
+            f"My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:\n"
+        )
     elif cred and cred.id not in {f.credential for f in topic.figures}:
         intro = (
             f"The article has no separate pay figure for the {cred.id}; "
@@ -237,8 +238,7 @@ def credentials_list(kb: Knowledge, ctx: Context) -> Answer:
     lines = [f"{credential_label(c)} from the {issuer_of(kb, c).id}" for c in kb.credentials]
     return Answer(
         f"Common nationally accredited credentials:\n{bullets(lines)}",
-        [COMPARE_ALL, ELIGIBILITY]
-        + [_about(c) for c in kb.credentials[:2]],
+        [COMPARE_ALL, ELIGIBILITY] + [_about(c) for c in kb.credentials[:2]],
     )
 
 
@@ -289,10 +289,10 @@ def compare(kb: Knowledge, ctx: Context) -> Answer:
         note = f" ({cred.experience_note})" if cred.experience_note and len(chosen) <= 2 else ""
         lines.append(f"**{cred.id}** · {issuer_of(kb, cred).id} · {routes}{note} · {focus}")
     return Answer(
-        "Side by side (issuer · ways to qualify · focus):\n" + "\n".join(lines)
+        "Side by side (issuer · ways to qualify · focus):\n"
+        + "\n".join(lines)
         + (f"\n{kb.topics.exam.summary}" if len(chosen) <= 2 else ""),
-        [ELIGIBILITY, EXAM]
-        + [_about(c) for c in chosen[:2]],
+        [ELIGIBILITY, EXAM] + [_about(c) for c in chosen[:2]],
     )
 
 
@@ -302,8 +302,11 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
         lines = []
         for path in kb.paths:
             holders = [c.id for c in kb.credentials if path.id in c.routes]
-            notes = [f"{c.id}: {c.experience_note}" for c in kb.credentials
-                     if path.id == "work_experience" and path.id in c.routes and c.experience_note]
+            notes = [
+                f"{c.id}: {c.experience_note}"
+                for c in kb.credentials
+                if path.id == "work_experience" and path.id in c.routes and c.experience_note
+            ]
             if holders:
                 extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
                 lines.append(f"**{sentence(path.short)[:-1]}**: {join(holders, 'or')}{extra}")
@@ -329,10 +332,7 @@ def organization(kb: Knowledge, ctx: Context) -> Answer:
     if ctx.organization is None:
         return Answer(
             "Which organization? These are the ones my sources mention:",
-            [
-                Button(o.id, payload("ask_organization", organization=o.id))
-                for o in kb.organizations[:4]
-            ],
+            [Button(o.id, payload("ask_organization", organization=o.id)) for o in kb.organizations[:4]],
         )
     org = kb.organization(ctx.organization)
     return Answer(
@@ -397,6 +397,7 @@ TOPICS_BY_ENTITY: Dict[str, List[str]] = {
 
 # --- the student's own words: gaps, neighbouring roles, situations (actions/reading.py) ---------
 
+
 def _advisors_ref(site: Site) -> str:
     office = site.advising
     name = office.office.split(" (")[0]
@@ -404,7 +405,7 @@ def _advisors_ref(site: Site) -> str:
 
 
 def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context) -> str:
-    """"Ask X, Y or Z.": organizations, the issuer(s), the school's advisors, the state."""
+    """ "Ask X, Y or Z.": organizations, the issuer(s), the school's advisors, the state."""
     cred = kb.credential(ctx.credential)
     parts: List[str] = []
     for ref in refs:
@@ -426,9 +427,7 @@ def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context) -> st
     return f"To find out, ask {join(unique, 'or')}."
 
 
-def gap_answer(
-    kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, role_ids: Sequence[str] = ()
-) -> Answer:
+def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, role_ids: Sequence[str] = ()) -> Answer:
     """The sources don't cover it: said first, then the nearest things the article says, then whom to ask.
 
     Roles named alongside ("how long from MA to RN?") add what the article says about them.
@@ -447,22 +446,30 @@ def gap_answer(
 def _pay_and_outlook(kb: Knowledge) -> str:
     """One sentence for comparing careers: national pay and job growth, with their sources."""
     outlook = kb.topics.outlook
-    figures = [f"{f.hourly} an hour for {f.label} ({f.measure}, {kb.source(f.source).publisher})"
-               for f in kb.topics.pay.figures]
+    figures = [
+        f"{f.hourly} an hour for {f.label} ({f.measure}, {kb.source(f.source).publisher})"
+        for f in kb.topics.pay.figures
+    ]
     sources = [figure.source for figure in kb.topics.pay.figures] + [outlook.source]
-    return (f"Pay is {join(figures)}, and jobs are expected to grow {outlook.growth} {outlook.period} "
-            f"{cite(kb, outlook.source)}.{source_links(kb, sources)}")
+    return (
+        f"Pay is {join(figures)}, and jobs are expected to grow {outlook.growth} {outlook.period} "
+        f"{cite(kb, outlook.source)}.{source_links(kb, sources)}"
+    )
 
 
 def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool) -> Answer:
     """Neighbouring roles are in scope: what the article says about medical assistants, and whom to ask."""
     roles = [kb.role(r) for r in role_ids]
-    sentences = [f"My sources don't describe {join([r.plural for r in roles])}, only medical assistants, "
-                 f"so I can't compare the two roles."]
+    sentences = [
+        f"My sources don't describe {join([r.plural for r in roles])}, only medical assistants, "
+        f"so I can't compare the two roles."
+    ]
     sentences += list(dict.fromkeys(r.article_says for r in roles if r.article_says))
     if not with_topic:
-        sentences.append(f"What they say about medical assistants: {kb.topics.definition.role} "
-                         f"{kb.topics.duties.intro} {_pay_and_outlook(kb)}")
+        sentences.append(
+            f"What they say about medical assistants: {kb.topics.definition.role} "
+            f"{kb.topics.duties.intro} {_pay_and_outlook(kb)}"
+        )
     refs = [ref for role in roles for ref in role.refer_to]
     sentences.append(referral(kb, site, refs, ctx).replace("To find out, ask", f"For the {roles[0].name} side, ask", 1))
     return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
@@ -471,12 +478,22 @@ def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context
 # --- not sure which question was asked ------------------------------------------------
 
 BUTTON_OF_INTENT: Dict[str, Button] = {
-    "ask_what_is_cma": Button("What is a CMA?", payload("ask_what_is_cma")), "ask_duties": DUTIES, "ask_pay": PAY,
-    "ask_pay_factors": PAY_FACTORS, "ask_outlook": OUTLOOK, "ask_skills": SKILLS, "ask_career_paths": CAREER,
-    "ask_why_certify": WHY, "ask_how_to_become": HOW_TO_START, "ask_programs": PROGRAMS, "ask_exam": EXAM,
-    "ask_renewal": RENEWAL, "ask_credentials_list": CREDENTIALS,
+    "ask_what_is_cma": Button("What is a CMA?", payload("ask_what_is_cma")),
+    "ask_duties": DUTIES,
+    "ask_pay": PAY,
+    "ask_pay_factors": PAY_FACTORS,
+    "ask_outlook": OUTLOOK,
+    "ask_skills": SKILLS,
+    "ask_career_paths": CAREER,
+    "ask_why_certify": WHY,
+    "ask_how_to_become": HOW_TO_START,
+    "ask_programs": PROGRAMS,
+    "ask_exam": EXAM,
+    "ask_renewal": RENEWAL,
+    "ask_credentials_list": CREDENTIALS,
     "ask_credential_details": Button("About a credential", payload("ask_credentials_list")),
-    "ask_issuer": Button("Who issues each credential?", payload("ask_issuer")), "compare_credentials": COMPARE_ALL,
+    "ask_issuer": Button("Who issues each credential?", payload("ask_issuer")),
+    "compare_credentials": COMPARE_ALL,
     "ask_eligibility": ELIGIBILITY,
 }
 

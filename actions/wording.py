@@ -114,4 +114,3 @@ def credential_label(cred: Credential) -> str:
 
 START_ADVISOR = Button("Find my credential", payload("start_advisor"))
 TALK_TO_ADVISOR = Button("Talk to an advisor", payload("talk_to_human"))
-

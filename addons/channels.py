@@ -57,14 +57,18 @@ def client_address(request: Optional[Request]) -> str:
     return request.remote_addr or request.ip or "unknown"
 
 
-def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]],
-            limits: Limits) -> Callable[[UserMessage], Awaitable[Any]]:
+def guarded(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], limits: Limits
+) -> Callable[[UserMessage], Awaitable[Any]]:
     """`on_new_message`, starting a new session first when the conversation has run too long."""
 
     async def handle(message: UserMessage) -> Any:
         if limits.turns.start_anew(message.sender_id):
-            await on_new_message(UserMessage("/session_start", CollectingOutputChannel(), message.sender_id,
-                                             input_channel=message.input_channel))
+            await on_new_message(
+                UserMessage(
+                    "/session_start", CollectingOutputChannel(), message.sender_id, input_channel=message.input_channel
+                )
+            )
             await message.output_channel.send_text_message(message.sender_id, FRESH_START)
         return await on_new_message(message)
 
@@ -105,12 +109,15 @@ class GuardedRestInput(RestInput):
                 return None
             body = request.json
             if not isinstance(body, dict):
-                return response.json({"error": "The body must be a JSON object with 'sender' and 'message'."},
-                                     status=400)
+                return response.json(
+                    {"error": "The body must be a JSON object with 'sender' and 'message'."}, status=400
+                )
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
-                return response.json({"error": "Every message needs a 'sender': the id of its conversation "
-                                               "(1 to 128 characters)."}, status=400)
+                return response.json(
+                    {"error": "Every message needs a 'sender': the id of its conversation (1 to 128 characters)."},
+                    status=400,
+                )
             log_privacy.handling(text)
             refusal = self.limits.refusal(text, sender, client_address(request))
             if refusal is not None:
@@ -137,7 +144,8 @@ class SessionSigner:
             logger.warning(
                 "No %s (or %s): session ids are signed with a random key, so conversations in the widget "
                 "start anew when this server restarts and several instances cannot share them.",
-                SESSION_SECRET_ENV, SESSION_SECRET_FILE_ENV,
+                SESSION_SECRET_ENV,
+                SESSION_SECRET_FILE_ENV,
             )
             return cls(secrets.token_bytes(32))
         if len(secret) < 32:
@@ -154,15 +162,16 @@ class SessionSigner:
     def issued(self, session_id: Any) -> bool:
         if not isinstance(session_id, str) or len(session_id) != NONCE_BYTES * 2 + SIGNATURE_CHARS:
             return False
-        nonce, signature = session_id[: NONCE_BYTES * 2], session_id[NONCE_BYTES * 2:]
+        nonce, signature = session_id[: NONCE_BYTES * 2], session_id[NONCE_BYTES * 2 :]
         return hmac.compare_digest(signature, self._sign(nonce))
 
 
 class SignedSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel with sessions only the server issues, limits and private logs."""
 
-    def __init__(self, *args: Any, limits: Optional[Limits] = None, signer: Optional[SessionSigner] = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, limits: Optional[Limits] = None, signer: Optional[SessionSigner] = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits or shared_limits()
         self.signer = signer or SessionSigner.from_env()
@@ -201,8 +210,11 @@ class SignedSocketIOInput(SocketIOInput):
             if refusal is not None:
                 await output.send_text_message(session_id, refusal)
                 return
-            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
-                                             metadata=_metadata(data.get(self.metadata_key))))
+            await on_new_message(
+                UserMessage(
+                    text, output, session_id, input_channel=self.name(), metadata=_metadata(data.get(self.metadata_key))
+                )
+            )
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

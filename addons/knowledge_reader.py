@@ -78,8 +78,12 @@ class KnowledgeReader(GraphComponent):
         return {"knowledge_file": None, "threshold": 0.25, "ambiguity_threshold": 0.04}
 
     def __init__(
-        self, knowledge: Knowledge, threshold: float = 0.25, ambiguity: float = 0.04,
-        model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None,
+        self,
+        knowledge: Knowledge,
+        threshold: float = 0.25,
+        ambiguity: float = 0.04,
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
         vocabulary: Optional[Set[str]] = None,
     ) -> None:
         self.knowledge = knowledge
@@ -91,16 +95,28 @@ class KnowledgeReader(GraphComponent):
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         execution_context: ExecutionContext,
     ) -> "KnowledgeReader":
-        return cls(load_knowledge(config.get("knowledge_file")), config["threshold"], config["ambiguity_threshold"],
-                   model_storage, resource)
+        return cls(
+            load_knowledge(config.get("knowledge_file")),
+            config["threshold"],
+            config["ambiguity_threshold"],
+            model_storage,
+            resource,
+        )
 
     @classmethod
     def load(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-        execution_context: ExecutionContext, **kwargs: Any,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> "KnowledgeReader":
         component = cls.create(config, model_storage, resource, execution_context)
         with model_storage.read_from(resource) as directory:
@@ -157,7 +173,6 @@ class KnowledgeReader(GraphComponent):
                 message.set(INTENT, decided, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
 
-
     def _decide_without_unsupported(
         self, name: Optional[str], ranking: List[Dict[str, Any]], reading: Reading
     ) -> Optional[Dict[str, Any]]:
@@ -170,6 +185,7 @@ class KnowledgeReader(GraphComponent):
         again to the guesses that remain: the next best, or the fallback. A fallback on a
         message that names nothing of this subject stays a fallback.
         """
+
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
@@ -177,9 +193,7 @@ class KnowledgeReader(GraphComponent):
         real = [r for r in ranking if r.get("name") != NLU_FALLBACK]
         if not reading.on_subject and name == NLU_FALLBACK:
             return None  # "qwxz blorp fnord": nothing of this subject to vouch for another guess
-        if not real or not any(unsupported(r) for r in real[:2]) or (
-            name != NLU_FALLBACK and not unsupported(real[0])
-        ):
+        if not real or not any(unsupported(r) for r in real[:2]) or (name != NLU_FALLBACK and not unsupported(real[0])):
             return None
         rest = [r for r in real if not unsupported(r)]
         top = rest[0] if rest else None

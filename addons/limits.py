@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import os
 import time
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Optional, Tuple
 
 TOO_LONG = (
-    "That's a long message: I can read up to {limit:,} characters at a time. "
-    "Could you ask it in a sentence or two?"
+    "That's a long message: I can read up to {limit:,} characters at a time. Could you ask it in a sentence or two?"
 )
 TOO_FAST = "You're sending messages faster than I can read them. Please wait a few seconds and try again."
 FRESH_START = (
@@ -54,7 +53,7 @@ def _int_env(name: str, default: int) -> int:
 
 
 def _rate_env(name: str, default: str) -> Tuple[int, float]:
-    """"30/60" -> 30 messages per 60 seconds."""
+    """ "30/60" -> 30 messages per 60 seconds."""
     value = os.environ.get(name, "").strip() or default
     count, _, seconds = value.partition("/")
     if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):

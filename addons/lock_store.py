@@ -65,7 +65,7 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             self._change_lock(conversation_id, issue, create=True)
         except Exception as error:
-            raise LockError(f"Error while acquiring lock. Error:\n{error}")
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         return issued[-1]
 
     def update_lock(self, conversation_id: Text) -> None:
