@@ -12,6 +12,7 @@ answers. Screenshots land in results/screenshots/ for review.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import logging
@@ -63,6 +64,13 @@ BOT_BUBBLE = ".rcw-bot:not(.rcw-typing) .rcw-bubble"
 USER_BUBBLE = ".rcw-user .rcw-bubble"
 REPLY_BUTTON = ".rcw-reply"
 
+# The pinned build (web/dist/, npm run build) and the demo page that embeds it.
+PACKAGE_VERSION = json.loads((WEB / "package.json").read_text())["version"]
+BUNDLE_JS = f"rasa-chat-{PACKAGE_VERSION}.min.js"
+BUNDLE_CSS = f"rasa-chat-{PACKAGE_VERSION}.min.css"
+BUNDLE_PAGE = "advising.html"
+DEMO_BUTTON = "Chat with an assistant"  # the page's own button (web/demo.js uses RasaChat.open)
+
 PAY_QUESTION = "how much do certified medical assistants make?"
 PAY_FIGURE = "$20.76"
 RMA_QUESTION = "tell me about the RMA"
@@ -107,8 +115,51 @@ def wait_for_socket_reply(rasa_url: str, timeout: float) -> None:
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    headers_by_path: dict = {}  # path -> extra response headers (Content-Security-Policy pages)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def end_headers(self) -> None:
+        for name, value in self.headers_by_path.get(self.path.split("?")[0], {}).items():
+            self.send_header(name, value)
+        super().end_headers()
+
+
+def widget_csp(chat_server: str, connect_src: str | None = None) -> str:
+    """The policy docs/embedding.md gives a site that hosts the pinned files itself ('self'), for a
+    chat server at `chat_server`, inside a page policy that allows nothing else it does not need.
+    `connect_src` replaces the chat server's two sources (the control that must fail)."""
+    sockets = chat_server.replace("https://", "wss://").replace("http://", "ws://")
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"connect-src {connect_src or f'{chat_server} {sockets}'}",
+        "img-src 'self' data:",  # the demo page's favicon, not the widget
+        "base-uri 'none'",
+        "form-action 'self'",
+        "require-trusted-types-for 'script'",
+    ])
+
+
+# Custom UI strings (strings.html): French, plus entries the widget must ignore.
+CUSTOM_STRINGS = {
+    "title": "Chat carrière",
+    "openChat": "Ouvrir le chat : {title}",
+    "close": "Fermer le chat",
+    "restart": "Recommencer",
+    "inputLabel": "Votre message",
+    "placeholder": "Posez votre question…",
+    "send": "Envoyer",
+    "botSaid": "L’assistant a dit :",
+    "userSaid": "Vous avez dit :",
+    "announceBot": "Réponse de l’assistant : {text}",
+    "retry": 5,  # not text: ignored
+    "announceReplies": "Suggestions",  # lost its {replies}: ignored
+    "colour": "red",  # no such string: ignored
+}
+CONFIG_STRINGS = {"region": "Assistant de carrière", "send": "Envoyer (config)"}  # window.RasaChatConfig
 
 
 @dataclass
@@ -117,6 +168,31 @@ class Site:
     rasa_url: str
     storage_key: str  # the widget's localStorage key for that server
     foreign_url: str  # the same pages from an origin Rasa's --cors does not allow
+    csp: dict  # page -> the Content-Security-Policy header it is served with
+
+
+def add_bundle_pages(docroot: Path, rasa_url: str) -> dict:
+    """Variants of the page that embeds the pinned build; returns the pages served with a CSP."""
+    page = (docroot / BUNDLE_PAGE).read_text()
+    embed = f'src="dist/{BUNDLE_JS}"'
+    assert embed in page and "integrity=" in page, f"{BUNDLE_PAGE} no longer embeds dist/{BUNDLE_JS}"
+    # A changed file under the pinned hash (a tampered copy on a CDN): the script itself, or only
+    # the stylesheet the intact script pins. If the browser ran them, the change would show.
+    for folder, name, change in (("dist-tampered", BUNDLE_JS, b"\nwindow.__tampered = true;\n"),
+                                 ("dist-css-tampered", BUNDLE_CSS, b"\n/* changed */\n")):
+        shutil.copytree(WEB / "dist", docroot / folder)
+        (docroot / folder / name).write_bytes((WEB / "dist" / name).read_bytes() + change)
+        (docroot / f"{folder}.html").write_text(page.replace(embed, f'src="{folder}/{BUNDLE_JS}"'))
+    # Translated strings from data-strings (without data-title, which would win) and RasaChatConfig.
+    title = re.search(r'\n\s*data-title="[^"]*"', page).group(0)
+    strings_attr = f'\n          data-strings="{html.escape(json.dumps(CUSTOM_STRINGS, ensure_ascii=False))}"'
+    (docroot / "strings.html").write_text(page.replace(title, strings_attr))
+    # The same page under the documented Content-Security-Policy, and under one that leaves out
+    # the chat server (the control: violations are seen and the chat cannot connect).
+    csp = {"csp.html": widget_csp(rasa_url), "csp-no-chat-server.html": widget_csp(rasa_url, connect_src="'self'")}
+    for name in csp:
+        (docroot / name).write_text(page)
+    return csp
 
 
 @pytest.fixture(scope="session")
@@ -153,8 +229,12 @@ def site(stack: Stack, site_port: int) -> Iterator[Site]:
                 )
         else:
             (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
+    csp = add_bundle_pages(docroot, stack.rasa_url)
+    handler = type("SiteHandler", (QuietHandler,), {"headers_by_path": {
+        f"/{page}": {"Content-Security-Policy": policy} for page, policy in csp.items()
+    }})
     servers = [
-        http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(docroot)))
+        http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(docroot)))
         for port in (site_port, free_port())
     ]
     for server in servers:
@@ -163,6 +243,7 @@ def site(stack: Stack, site_port: int) -> Iterator[Site]:
         yield Site(
             site_url, stack.rasa_url, f"rasa-chat:{stack.rasa_url}",
             foreign_url=f"http://127.0.0.1:{servers[1].server_address[1]}",
+            csp=csp,
         )
     finally:
         for server in servers:
@@ -196,8 +277,12 @@ class Chat:
         self.site = site
         self.requests: List[str] = []
         self.errors: List[str] = []
+        self.console: List[str] = []  # "type: text" of every console message
+        self.websockets: List[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("websocket", lambda websocket: self.websockets.append(websocket.url))
 
     def goto(self, path: str = "index.html") -> None:
         self.page.goto(f"{self.site.url}/{path}")
@@ -679,6 +764,247 @@ def test_retry_recovers_once_the_server_is_back(chat: Chat) -> None:
     retry.click()
     chat.wait_for_greeting()
     expect(chat.page.get_by_role("alert")).to_be_empty()
+
+
+# ------------------------------------------- the pinned build, the JavaScript API, strings, CSP
+
+
+def manifest_integrity(name: str) -> str:
+    return json.loads((WEB / "dist" / "manifest.json").read_text())["files"][name]
+
+
+def wait_for(chat: Chat, condition: str, arg: object = None) -> None:
+    chat.page.wait_for_function(condition, arg=arg, timeout=REPLY_TIMEOUT_MS)
+
+
+def test_the_pinned_build_loads_with_its_hashes(chat: Chat) -> None:
+    chat.goto(BUNDLE_PAGE)
+    embed = chat.page.locator(f'script[src="dist/{BUNDLE_JS}"]')
+    assert embed.get_attribute("integrity") == manifest_integrity(BUNDLE_JS)
+    assert embed.get_attribute("crossorigin") == "anonymous"
+    # The script pinned its stylesheet, and the styles are applied.
+    stylesheet = chat.page.locator(f'link[href$="/dist/{BUNDLE_CSS}"]')
+    assert stylesheet.get_attribute("integrity") == manifest_integrity(BUNDLE_CSS)
+    assert chat.page.locator(LAUNCHER).evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert chat.page.evaluate("RasaChat.version") == PACKAGE_VERSION
+
+    chat.open()
+    chat.wait_for_greeting()
+    chat.ask(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    # socket.io-client came inside the file: nothing from node_modules, no window.io for the page,
+    # and it upgraded to a WebSocket on the chat server as the separate client does.
+    assert not [url for url in chat.requests if "node_modules" in url or url.endswith("rasa-chat.js")]
+    assert chat.page.evaluate("typeof window.io") == "undefined"
+    sockets = chat.site.rasa_url.replace("http://", "ws://")
+    assert [url for url in chat.websockets if url.startswith(f"{sockets}/socket.io/")], chat.websockets
+    assert run_axe(chat.page) == []
+
+
+def test_a_changed_file_under_the_pinned_hash_is_refused(chat: Chat) -> None:
+    """Subresource Integrity is really enforced: a changed script does not run, and the intact
+    script does not apply a changed stylesheet."""
+    chat.page.goto(f"{chat.site.url}/dist-tampered.html")
+    chat.page.wait_for_load_state("load")
+    assert chat.page.evaluate("[window.__tampered, typeof window.RasaChat]") == [None, "undefined"]
+    expect(chat.page.locator(LAUNCHER)).to_have_count(0)
+    # The page's own button stays hidden rather than doing nothing.
+    expect(chat.page.get_by_role("button", name=DEMO_BUTTON)).to_be_hidden()
+    assert [line for line in chat.console if "integrity" in line and f"dist-tampered/{BUNDLE_JS}" in line]
+
+    chat.page.goto(f"{chat.site.url}/dist-css-tampered.html")
+    expect(chat.page.locator(LAUNCHER)).to_be_visible()  # the script is intact, so it runs
+    assert chat.page.locator(LAUNCHER).evaluate("e => getComputedStyle(e).position") == "static"
+    assert chat.page.evaluate(f"document.querySelector('link[href$=\"{BUNDLE_CSS}\"]').sheet") is None
+    assert [line for line in chat.console if "integrity" in line and f"dist-css-tampered/{BUNDLE_CSS}" in line]
+
+    # Control: the untouched files in the same browser load and style the widget.
+    chat.goto(BUNDLE_PAGE)
+    assert chat.page.locator(LAUNCHER).evaluate("e => getComputedStyle(e).position") == "fixed"
+
+
+@pytest.mark.parametrize("page", ["index.html", BUNDLE_PAGE], ids=["development-build", "pinned-build"])
+def test_the_page_button_opens_the_chat(chat: Chat, page: str) -> None:
+    chat.goto(page)
+    button = chat.page.get_by_role("button", name=DEMO_BUTTON)
+    button.click()
+    expect(chat.page.locator(PANEL)).to_be_visible()
+    expect(chat.page.locator(INPUT)).to_be_focused()
+    chat.wait_for_greeting()
+    chat.shot(f"15-page-button-{page.removesuffix('.html')}")
+    assert run_axe(chat.page) == []
+    # Closing gives focus back to the page's button, where the student was.
+    chat.page.keyboard.press("Escape")
+    expect(chat.page.locator(PANEL)).to_be_hidden()
+    expect(button).to_be_focused()
+    expect(chat.page.locator(LAUNCHER)).to_be_visible()
+
+
+def test_page_script_drives_the_chat_through_the_api(chat: Chat, stack: Stack) -> None:
+    page = chat.page
+    chat.goto(BUNDLE_PAGE)
+    page.evaluate("""() => {
+        window.__events = [];
+        window.__messages = [];
+        window.__everyMessage = [];
+        RasaChat.on('open', () => __events.push('open'));
+        RasaChat.on('close', () => __events.push('close'));
+        window.__unsubscribe = RasaChat.on('message', (m) => __messages.push(m));
+        RasaChat.on('message', (m) => __everyMessage.push(m.from + ': ' + m.text));
+    }""")
+    events = lambda: page.evaluate("__events")  # noqa: E731
+
+    page.evaluate("RasaChat.open()")
+    expect(page.locator(PANEL)).to_be_visible()
+    expect(page.locator(INPUT)).to_be_focused()
+    chat.wait_for_greeting()
+    wait_for(chat, "__messages.some(m => m.from === 'bot' && /medical assist/i.test(m.text) && m.buttons.length >= 3)")
+    assert events() == ["open"]
+
+    # send(text): shown as the student's message, answered by the real bot, both reported.
+    page.evaluate("text => RasaChat.send(text)", PAY_QUESTION)
+    expect(page.locator(USER_BUBBLE).last).to_have_text(PAY_QUESTION)
+    chat.expect_bot_says(PAY_FIGURE)
+    wait_for(chat, "figure => __messages.some(m => m.from === 'bot' && m.text.includes(figure))", PAY_FIGURE)
+    sent = page.evaluate("__messages.filter(m => m.from === 'user')")
+    assert sent == [{"from": "user", "text": PAY_QUESTION, "buttons": []}]
+    assert PAY_QUESTION in user_texts(stack, chat.session_id())
+
+    page.evaluate("RasaChat.close()")
+    expect(page.locator(PANEL)).to_be_hidden()
+    page.evaluate("RasaChat.close()")  # already closed: nothing happens
+    page.evaluate("RasaChat.toggle()")
+    expect(page.locator(PANEL)).to_be_visible()
+    page.evaluate("RasaChat.toggle()")
+    expect(page.locator(PANEL)).to_be_hidden()
+    assert events() == ["open", "close", "open", "close"]
+
+    # After unsubscribing, that handler hears nothing more; the other one still does.
+    heard = page.evaluate("__unsubscribe(); __messages.length")
+    page.evaluate("text => RasaChat.send(text)", RMA_QUESTION)  # opens the closed chat
+    expect(page.locator(PANEL)).to_be_visible()
+    chat.expect_bot_says("RMA")
+    wait_for(chat, "q => __everyMessage.includes('user: ' + q) && /^bot: .*RMA/.test(__everyMessage.at(-1))",
+             RMA_QUESTION)
+    assert page.evaluate("__messages.length") == heard
+    assert events() == ["open", "close", "open", "close", "open"]
+
+    # Blank text is ignored; wrong calls fail loudly for the page's developer.
+    user_messages = page.locator(USER_BUBBLE).count()
+    page.evaluate("RasaChat.send('   ')")
+    for call in ("RasaChat.send(42)", "RasaChat.on('typing', () => {})", "RasaChat.on('open', 'not a function')",
+                 "RasaChat.push(['destroy'])"):
+        assert page.evaluate(f"() => {{ try {{ {call}; }} catch (e) {{ return e.name; }} }}") == "TypeError", call
+    assert page.locator(USER_BUBBLE).count() == user_messages
+    assert run_axe(page) == []
+
+
+def test_calls_queued_before_the_script_loads(browser: Browser, site: Site) -> None:
+    """A page that loads the widget async queues calls in an array; a bad one is reported, not fatal."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script("""
+        window.__events = [];
+        window.RasaChat = [
+            ['on', 'open', () => __events.push('open')],
+            ['no_such_call'],
+            ['on', 'message', (m) => __events.push(m.from)],
+            ['open'],
+        ];
+    """)
+    chat = Chat(context.new_page(), site)
+    try:
+        chat.page.goto(f"{site.url}/{BUNDLE_PAGE}")
+        expect(chat.page.locator(PANEL)).to_be_visible()
+        expect(chat.page.locator(INPUT)).to_be_focused()
+        chat.wait_for_greeting()
+        assert chat.page.evaluate("__events")[:2] == ["open", "bot"]
+        chat.page.evaluate("RasaChat.push(['close'])")  # push keeps working once loaded
+        expect(chat.page.locator(PANEL)).to_be_hidden()
+        assert chat.page.evaluate("__events").count("open") == 1
+        assert len(chat.errors) == 1 and "no_such_call" in chat.errors[0], chat.errors
+    finally:
+        context.close()
+
+
+def test_custom_strings_replace_the_english_ones(browser: Browser, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(f"window.RasaChatConfig = {{strings: {json.dumps(CONFIG_STRINGS)}}};")
+    chat = Chat(context.new_page(), site)
+    try:
+        page = chat.page
+        chat.goto("strings.html")
+        expect(page.locator(LAUNCHER)).to_have_accessible_name("Ouvrir le chat : Chat carrière")
+        expect(page.get_by_role("complementary", name="Assistant de carrière")).to_have_count(1)  # from RasaChatConfig
+        chat.open()
+        expect(page.get_by_role("dialog", name="Chat carrière")).to_be_visible()
+        expect(page.get_by_role("textbox", name="Votre message")).to_have_attribute("placeholder", "Posez votre question…")
+        for name in ("Envoyer", "Recommencer", "Fermer le chat"):  # data-strings wins over RasaChatConfig
+            expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+        chat.wait_for_greeting()
+        chat.ask(PAY_QUESTION)
+        chat.expect_bot_says(PAY_FIGURE)
+        log = page.locator(".rcw-log")
+        expect(log).to_contain_text("L’assistant a dit :")
+        expect(log).to_contain_text("Vous avez dit :")
+        live = page.locator(".rcw-root [aria-live=polite]")
+        expect(live).to_contain_text("Réponse de l’assistant : ")
+        expect(live).to_contain_text(PAY_FIGURE)
+        # The ignored entries: defaults stay, and each is named in a console warning.
+        expect(live).to_contain_text("Suggested replies: ")
+        warnings = [line for line in chat.console if line.startswith("warning: Rasa chat:")]
+        assert len(warnings) == 3 and all(any(f'"{key}"' in w for w in warnings) for key in ("retry", "announceReplies", "colour")), warnings
+        english = ["Start over", "Close chat", "Your message", "Send", "Assistant said:", "You said:", "Medical Assisting"]
+        assert not [text for text in english if text in page.locator(".rcw-root").inner_text()]
+        chat.shot("16-custom-strings")
+        assert run_axe(page) == []
+        assert chat.errors == []
+    finally:
+        context.close()
+
+
+VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+    (e) => __violations.push(e.effectiveDirective + ' ' + e.blockedURI));
+"""
+
+
+def test_the_documented_csp_is_enough(browser: Browser, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(VIOLATIONS)
+    chat = Chat(context.new_page(), site)
+    try:
+        response = chat.page.goto(f"{site.url}/csp.html")
+        assert response.headers["content-security-policy"] == site.csp["csp.html"]
+        expect(chat.page.locator(LAUNCHER)).to_be_visible()
+        assert chat.page.locator(LAUNCHER).evaluate("e => getComputedStyle(e).position") == "fixed"
+        chat.page.get_by_role("button", name=DEMO_BUTTON).click()  # demo.js ran under script-src 'self'
+        chat.wait_for_greeting()
+        chat.ask(PAY_QUESTION)
+        chat.expect_bot_says(PAY_FIGURE)
+        sockets = site.rasa_url.replace("http://", "ws://")
+        assert [url for url in chat.websockets if url.startswith(f"{sockets}/socket.io/")], chat.websockets
+        assert chat.page.evaluate("__violations") == []
+        assert [line for line in chat.console if "Content Security Policy" in line or "Refused to" in line] == []
+        assert chat.errors == []
+    finally:
+        context.close()
+
+
+def test_a_csp_without_the_chat_server_is_reported(browser: Browser, site: Site) -> None:
+    """The control for the test above: the same listeners do see a policy that is not enough."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(VIOLATIONS)
+    chat = Chat(context.new_page(), site)
+    try:
+        chat.page.goto(f"{site.url}/csp-no-chat-server.html")
+        chat.open()
+        expect(chat.page.get_by_role("alert")).to_contain_text("can't reach the chat service", timeout=REPLY_TIMEOUT_MS)
+        violations = chat.page.evaluate("__violations")
+        assert [v for v in violations if v.startswith(f"connect-src {site.rasa_url}/socket.io/")], violations
+        assert [line for line in chat.console if "connect-src" in line and "Content Security Policy" in line], chat.console
+    finally:
+        context.close()
 
 
 # ------------------------------------------------- scripted server (widget logic only)

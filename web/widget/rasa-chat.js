@@ -1,22 +1,47 @@
 /*
- * Rasa chat widget: an accessible web chat for Rasa's socket.io channel.
+ * Rasa chat widget 1.0.0: an accessible web chat for Rasa's socket.io channel.
  *
- * Embed with one tag (the README section "Embedding the chat widget" lists every option):
- *   <script src="/widget/rasa-chat.js" data-server-url="https://chat.example.edu" defer></script>
+ * Embed (docs/embedding.md) the pinned, minified build with socket.io-client built in:
+ *   <script src="/dist/rasa-chat-1.0.0.min.js" integrity="sha384-…" crossorigin="anonymous"
+ *           data-server-url="https://chat.example.edu" defer></script>
+ * (hashes in web/dist/manifest.json; it loads rasa-chat-1.0.0.min.css next to it, pinned by its
+ * own hash), or while developing this file, which loads rasa-chat.css next to it and
+ * socket.io-client from ../node_modules/ (or data-socketio-src). `npm run build` makes dist/.
  *
  * data- options: data-server-url, data-title, data-greeting-payload, data-primary-color,
- * data-position, data-open-on-load, data-socket-path, data-socketio-src, and
+ * data-position, data-open-on-load, data-socket-path, data-socketio-src (this file only), and
  *   data-session-minutes (default 60): after this many minutes with no message sent or
  *     received, the transcript and session id kept in this browser are deleted and the next
  *     visit starts a new conversation (shared computers). Keep it equal to Rasa's
  *     session_expiration_time in domain.yml. Fractions are allowed (tests use seconds).
+ *   data-strings: a JSON object replacing UI strings (keys and English defaults: DEFAULT_STRINGS
+ *     below). window.RasaChatConfig = {strings: {...}}, set before this script runs, works too;
+ *     data-strings wins over it, and data-title over strings.title. Unknown keys, non-strings
+ *     and templates missing a {placeholder} are ignored with a console warning.
  *
- * Plain JavaScript, no framework. Loads rasa-chat.css (next to this file) and
- * socket.io-client (from ../node_modules/ unless data-socketio-src says otherwise).
- * Message text is never parsed as HTML: every node is built with the DOM API.
+ * JavaScript API on window, there as soon as this script has run (calls made before the widget
+ * is on the page wait for it):
+ *   RasaChat.open(), RasaChat.close(), RasaChat.toggle()
+ *       show or hide the chat; open moves focus into it, close gives focus back to the page
+ *       element that had it before open (else the launcher)
+ *   RasaChat.send(text)  sends text as if typed (opens the chat first; blank text is ignored)
+ *   RasaChat.on(event, handler) -> unsubscribe function; events:
+ *       "message"  handler({from: "user" | "bot", text, buttons: [{title, payload}]}) for each
+ *                  new message in the transcript (not for restored history)
+ *       "open", "close"  each time the chat is shown or hidden (by the student, the API or expiry)
+ *   RasaChat.version     "1.0.0"
+ * With async loading, queue calls in an array until the script runs (RasaChat.push keeps working):
+ *   (window.RasaChat = window.RasaChat || []).push(["on", "open", handler], ["open"]);
+ *
+ * Plain JavaScript, no framework. Message text is never parsed as HTML, and nothing is assigned
+ * as HTML at all (so a Content-Security-Policy with require-trusted-types-for 'script' is fine).
  */
 (() => {
   "use strict";
+
+  const VERSION = "1.0.0"; // = "version" in web/package.json (npm run build checks)
+  // Defined by the bundle (web/scripts/build-bundle.mjs): socket.io-client and the pinned stylesheet.
+  const BUNDLE = typeof __rasaChatBundle === "object" ? __rasaChatBundle : null;
 
   const script = document.currentScript;
   // Guard against a page embedding the widget twice.
@@ -30,21 +55,81 @@
   const DARK_TEXT = "#1b1f24";
   const DEFAULT_SESSION_MINUTES = 60;
   const EXPIRY_CHECK_MS = 60000; // re-check at least this often: timers stall while a computer sleeps
+  const MAX_MESSAGE_LENGTH = 500; // the input's maxlength; RasaChat.send() keeps to it too
+
+  // Every string the widget shows or gives to assistive technology. Whole sentences with
+  // {placeholders}, never pieced together, so that each can be translated as a unit.
+  const DEFAULT_STRINGS = {
+    title: "Chat with us",
+    openChat: "Open chat: {title}",
+    region: "Chat assistant",
+    restart: "Start over",
+    close: "Close chat",
+    conversation: "Conversation",
+    inputLabel: "Your message",
+    placeholder: "Type your question…",
+    send: "Send",
+    typing: "The assistant is typing",
+    botSaid: "Assistant said:",
+    userSaid: "You said:",
+    suggestedReplies: "Suggested replies",
+    newTab: "(opens in a new tab)",
+    announceBot: "Assistant: {text}",
+    announceReplies: "Suggested replies: {replies}.",
+    replySeparator: ", ",
+    retry: "Retry",
+    unreachable: "We can't reach the chat service right now. Please check your connection and try again.",
+    connectionLost: "The connection to the chat service was lost. Please try again.",
+    noReply: "The assistant didn't reply. Please try again.",
+  };
 
   const data = script.dataset;
+  const strings = loadStrings();
   const config = {
     serverUrl: (data.serverUrl || "http://127.0.0.1:5005").replace(/\/+$/, ""),
     socketPath: data.socketPath || "/socket.io/",
-    title: data.title || "Chat with us",
     // An explicit empty data-greeting-payload="" disables the automatic greeting.
     greeting: data.greetingPayload != null ? data.greetingPayload.trim() : "/greet",
     color: /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(data.primaryColor || "") ? data.primaryColor : DEFAULT_COLOR,
     openOnLoad: data.openOnLoad === "true",
     position: data.position === "bottom-left" ? "bottom-left" : "bottom-right",
     socketioSrc: data.socketioSrc || new URL("../node_modules/socket.io-client/dist/socket.io.min.js", script.src).href,
-    stylesheet: new URL("rasa-chat.css", script.src).href,
+    stylesheet: new URL(BUNDLE ? BUNDLE.stylesheet : "rasa-chat.css", script.src).href,
     sessionMs: (positiveNumber(data.sessionMinutes) || DEFAULT_SESSION_MINUTES) * 60000,
   };
+
+  // Defaults, then window.RasaChatConfig.strings, then data-strings, then data-title.
+  function loadStrings() {
+    const result = Object.assign({}, DEFAULT_STRINGS);
+    const sources = [window.RasaChatConfig && window.RasaChatConfig.strings];
+    if (data.strings) {
+      try {
+        sources.push(JSON.parse(data.strings));
+      } catch (e) {
+        console.warn("Rasa chat: data-strings is not valid JSON; the default strings are used.");
+      }
+    }
+    sources.forEach((source) => {
+      if (!source || typeof source !== "object") return;
+      Object.keys(source).forEach((key) => {
+        const value = source[key];
+        if (!Object.prototype.hasOwnProperty.call(DEFAULT_STRINGS, key)) {
+          console.warn("Rasa chat: unknown string " + JSON.stringify(key) + " ignored.");
+          return;
+        }
+        // A translation must keep every {placeholder}, or the text it stands for would be lost.
+        const placeholders = DEFAULT_STRINGS[key].match(/\{\w+\}/g) || [];
+        const usable = typeof value === "string" && (value.trim() || key === "replySeparator");
+        if (usable && placeholders.every((p) => value.includes(p))) result[key] = value;
+        else console.warn("Rasa chat: string " + JSON.stringify(key) + " ignored (text with " + (placeholders.join(" ") || "no placeholder") + " expected).");
+      });
+    });
+    if (data.title) result.title = data.title;
+    return result;
+  }
+
+  // Fills {name} placeholders (a replacer function, so "$&" in a value stays literal).
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
 
   function positiveNumber(text) {
     const value = Number(text);
@@ -140,16 +225,20 @@
 
   const srOnly = (text) => el("span", { class: "rcw-sr", text });
 
-  const ICON_CHAT =
-    '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg>';
-  const ICON_CLOSE =
-    '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><path fill="currentColor" d="M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"/></svg>';
+  const ICON_CHAT = [28, "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"];
+  const ICON_CLOSE = [22, "M18.3 5.7a1 1 0 0 0-1.4 0L12 10.6 7.1 5.7a1 1 0 0 0-1.4 1.4l4.9 4.9-4.9 4.9a1 1 0 1 0 1.4 1.4l4.9-4.9 4.9 4.9a1 1 0 0 0 1.4-1.4L13.4 12l4.9-4.9a1 1 0 0 0 0-1.4z"];
 
-  // Only constant, trusted markup (the icons) is ever assigned as HTML.
-  function iconButton(attrs, svg) {
-    const button = el("button", Object.assign({ type: "button" }, attrs));
-    button.innerHTML = svg;
-    return button;
+  // Icons are built node by node too (no innerHTML), so Trusted Types policies need no exception.
+  function iconButton(attrs, [size, path]) {
+    const svgNs = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(svgNs, "svg");
+    const shape = document.createElementNS(svgNs, "path");
+    Object.entries({ viewBox: "0 0 24 24", width: size, height: size, "aria-hidden": "true", focusable: "false" })
+      .forEach(([key, value]) => svg.setAttribute(key, value));
+    shape.setAttribute("fill", "currentColor");
+    shape.setAttribute("d", path);
+    svg.append(shape);
+    return el("button", Object.assign({ type: "button" }, attrs), [svg]);
   }
 
   /* ---------- Rendering the small Markdown subset bot responses use ---------- */
@@ -159,7 +248,7 @@
 
   function link(label, href) {
     if (!/^(https?:|mailto:|tel:)/i.test(href)) return document.createTextNode(label);
-    return el("a", { href, target: "_blank", rel: "noopener" }, [label, srOnly(" (opens in a new tab)")]);
+    return el("a", { href, target: "_blank", rel: "noopener" }, [label, srOnly(" " + strings.newTab)]);
   }
 
   // Builds text nodes, <strong>, <a> and <br>; never innerHTML.
@@ -183,22 +272,22 @@
   /* ---------- Widget skeleton ---------- */
 
   const launcher = iconButton(
-    { class: "rcw-launcher", "aria-label": "Open chat: " + config.title, "aria-expanded": "false", "aria-controls": "rcw-panel" },
+    { class: "rcw-launcher", "aria-label": fill(strings.openChat, { title: strings.title }), "aria-expanded": "false", "aria-controls": "rcw-panel" },
     ICON_CHAT
   );
-  const title = el("h2", { class: "rcw-title", id: "rcw-title", text: config.title });
-  const restartButton = el("button", { type: "button", class: "rcw-restart", text: "Start over" });
-  const closeButton = iconButton({ class: "rcw-close", "aria-label": "Close chat" }, ICON_CLOSE);
-  const log = el("div", { class: "rcw-log", role: "log", "aria-live": "off", "aria-label": "Conversation", tabindex: "0" });
+  const title = el("h2", { class: "rcw-title", id: "rcw-title", text: strings.title });
+  const restartButton = el("button", { type: "button", class: "rcw-restart", text: strings.restart });
+  const closeButton = iconButton({ class: "rcw-close", "aria-label": strings.close }, ICON_CLOSE);
+  const log = el("div", { class: "rcw-log", role: "log", "aria-live": "off", "aria-label": strings.conversation, tabindex: "0" });
   const notice = el("div", { class: "rcw-notice", role: "alert" });
   const input = el("input", {
-    id: "rcw-input", class: "rcw-input", type: "text", autocomplete: "off", maxlength: "500",
-    placeholder: "Type your question…",
+    id: "rcw-input", class: "rcw-input", type: "text", autocomplete: "off", maxlength: String(MAX_MESSAGE_LENGTH),
+    placeholder: strings.placeholder,
   });
   const form = el("form", { class: "rcw-form" }, [
-    el("label", { for: "rcw-input", class: "rcw-sr", text: "Your message" }),
+    el("label", { for: "rcw-input", class: "rcw-sr", text: strings.inputLabel }),
     input,
-    el("button", { type: "submit", class: "rcw-send", text: "Send" }),
+    el("button", { type: "submit", class: "rcw-send", text: strings.send }),
   ]);
   const panel = el("div", { class: "rcw-panel", id: "rcw-panel", role: "dialog", "aria-labelledby": "rcw-title", hidden: "" }, [
     el("div", { class: "rcw-header" }, [title, restartButton, closeButton]),
@@ -212,10 +301,10 @@
   const typing = el("div", { class: "rcw-msg rcw-bot rcw-typing" }, [
     el("div", { class: "rcw-bubble" }, [
       el("span", { class: "rcw-dot" }), el("span", { class: "rcw-dot" }), el("span", { class: "rcw-dot" }),
-      srOnly("The assistant is typing"),
+      srOnly(strings.typing),
     ]),
   ]);
-  const root = el("aside", { class: "rcw-root rcw-" + config.position, "aria-label": "Chat assistant" }, [launcher, panel, announcer]);
+  const root = el("aside", { class: "rcw-root rcw-" + config.position, "aria-label": strings.region }, [launcher, panel, announcer]);
   root.style.setProperty("--rcw-primary", config.color);
   root.style.setProperty("--rcw-on-primary", onPrimary);
   root.style.setProperty("--rcw-accent", accent);
@@ -227,12 +316,12 @@
     if (message.who === "bot") renderRichText(message.text, bubble);
     else bubble.textContent = message.text;
     const node = el("div", { class: "rcw-msg rcw-" + message.who }, [
-      srOnly(message.who === "bot" ? "Assistant said:" : "You said:"),
+      srOnly(message.who === "bot" ? strings.botSaid : strings.userSaid),
     ]);
     if (message.text) node.append(bubble);
     if (message.buttons && message.buttons.length) {
       // Quick replies stay clickable for the life of the transcript, not just on the last message.
-      node.append(el("div", { class: "rcw-replies", role: "group", "aria-label": "Suggested replies" },
+      node.append(el("div", { class: "rcw-replies", role: "group", "aria-label": strings.suggestedReplies },
         message.buttons.map((button) => {
           const choice = el("button", { type: "button", class: "rcw-reply", text: button.title });
           choice.addEventListener("click", () => {
@@ -255,9 +344,13 @@
     renderMessage(message);
     scrollToEnd();
     if (message.who === "bot") {
-      const options = message.buttons.length ? " Suggested replies: " + message.buttons.map((b) => b.title).join(", ") + "." : "";
-      announcer.append(el("p", { text: "Assistant: " + plainText(message.text) + options }));
+      announcer.append(el("p", { text: fill(strings.announceBot, { text: plainText(message.text) }) }));
+      if (message.buttons.length) {
+        const replies = message.buttons.map((b) => b.title).join(strings.replySeparator);
+        announcer.append(el("p", { text: fill(strings.announceReplies, { replies }) }));
+      }
     }
+    emit("message", { from: message.who, text: message.text, buttons: (message.buttons || []).map((b) => Object.assign({}, b)) });
   }
 
   function setTyping(on) {
@@ -270,7 +363,7 @@
     clearTimeout(replyTimer);
     waiting = false;
     setTyping(false);
-    const retry = el("button", { type: "button", class: "rcw-retry", text: "Retry" });
+    const retry = el("button", { type: "button", class: "rcw-retry", text: strings.retry });
     retry.addEventListener("click", () => {
       clearError();
       if (pending) deliver();
@@ -291,12 +384,11 @@
   let pending = null; // { payload, label, sent } awaiting the bot's reply
   let replyTimer = 0;
   let waiting = false; // a message is out and its reply not yet in (or timed out)
-  const UNREACHABLE = "We can't reach the chat service right now. Please check your connection and try again.";
 
   let socketIoLoaded = null; // promise for the socket.io client script, loaded on first use
 
   function loadSocketIo() {
-    if (window.io) return Promise.resolve();
+    if (BUNDLE || window.io) return Promise.resolve();
     socketIoLoaded = socketIoLoaded || new Promise((resolve, reject) => {
       const tag = el("script", { src: config.socketioSrc });
       tag.onload = resolve;
@@ -318,16 +410,17 @@
     loadSocketIo().then(() => {
       if (socket) return; // another call got here first
       // Reconnection is driven by the widget (on send / Retry) so failures are always visible.
-      socket = window.io(config.serverUrl, { path: config.socketPath, reconnection: false, timeout: REPLY_TIMEOUT_MS });
+      // The bundle uses its own copy: a page's window.io (another version, or none) is left alone.
+      socket = (BUNDLE ? BUNDLE.io : window.io)(config.serverUrl, { path: config.socketPath, reconnection: false, timeout: REPLY_TIMEOUT_MS });
       socket.on("connect", () => socket.emit("session_request", { session_id: state.sessionId }));
       socket.on("session_confirm", onSessionConfirm);
       socket.on("bot_uttered", onBotMessage);
-      socket.on("connect_error", () => showError(UNREACHABLE));
+      socket.on("connect_error", () => showError(strings.unreachable));
       socket.on("disconnect", () => {
         ready = false;
-        if (pending) showError("The connection to the chat service was lost. Please try again.");
+        if (pending) showError(strings.connectionLost);
       });
-    }, () => showError(UNREACHABLE));
+    }, () => showError(strings.unreachable));
   }
 
   function onSessionConfirm(confirmed) {
@@ -387,7 +480,7 @@
     pending.sent = false;
     clearTimeout(replyTimer);
     replyTimer = setTimeout(() => {
-      showError("The assistant didn't reply. Please try again.");
+      showError(strings.noReply);
     }, REPLY_TIMEOUT_MS);
     if (ready && socket.connected) emitPending();
     else connect();
@@ -414,8 +507,13 @@
 
   const isPhone = () => window.matchMedia("(max-width: 480px)").matches;
 
-  function open(moveFocus) {
+  let opener = null; // the page element (e.g. a "Chat with us" button) focused when the chat opened
+
+  // `greet` false: a message is about to be sent (RasaChat.send), which starts the conversation.
+  function open(moveFocus, greet = true) {
     if (idleExpired()) forget(); // the expiry timer may not have run yet (sleep)
+    const wasHidden = panel.hidden;
+    if (wasHidden) opener = root.contains(document.activeElement) ? null : document.activeElement;
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
@@ -425,18 +523,29 @@
     scrollToEnd();
     if (moveFocus) input.focus();
     // Greet once per new session so the bot's welcome and starter buttons appear.
-    if (!state.greeted && config.greeting && !pending) send(config.greeting, null);
+    if (greet && !state.greeted && config.greeting && !pending) send(config.greeting, null);
     else connect();
+    if (wasHidden) emit("open");
   }
 
-  function close() {
+  // Hides the panel; focus inside the widget goes back to where it came from.
+  function hide() {
+    if (panel.hidden) return;
+    const hadFocus = root.contains(document.activeElement);
     panel.hidden = true;
     launcher.hidden = false;
     launcher.setAttribute("aria-expanded", "false");
     document.documentElement.classList.remove("rcw-open");
+    const back = opener && opener.isConnected && opener !== document.body ? opener : launcher;
+    opener = null;
+    if (hadFocus) back.focus();
+    emit("close");
+  }
+
+  function close() {
     state.open = false;
     saveState();
-    launcher.focus();
+    hide();
   }
 
   // Deletes everything the widget keeps about the conversation, in memory and in storage.
@@ -493,13 +602,8 @@
       scheduleExpiry();
       return false;
     }
-    const hadFocus = root.contains(document.activeElement);
     forget();
-    panel.hidden = true;
-    launcher.hidden = false;
-    launcher.setAttribute("aria-expanded", "false");
-    document.documentElement.classList.remove("rcw-open");
-    if (hadFocus) launcher.focus();
+    hide();
     return true;
   }
 
@@ -534,19 +638,87 @@
     if (event.persisted) expireIfIdle();
   });
 
+  /* ---------- JavaScript API for the host page (window.RasaChat) ---------- */
+
+  const listeners = { message: new Set(), open: new Set(), close: new Set() };
+
+  function emit(event, detail) {
+    listeners[event].forEach((handler) => {
+      try {
+        handler(detail);
+      } catch (error) {
+        setTimeout(() => { throw error; }); // reported in the console, but the chat goes on
+      }
+    });
+  }
+
+  let mounted = false;
+  const afterMount = []; // API calls made while the stylesheet was still loading
+  const whenMounted = (action) => (mounted ? action() : afterMount.push(action));
+
+  const api = {
+    version: VERSION,
+    open() {
+      whenMounted(() => open(true));
+    },
+    close() {
+      whenMounted(() => { if (!panel.hidden) close(); });
+    },
+    toggle() {
+      whenMounted(() => (panel.hidden ? open(true) : close()));
+    },
+    send(text) {
+      if (typeof text !== "string") throw new TypeError("RasaChat.send(text): text must be a string");
+      const message = text.trim().slice(0, MAX_MESSAGE_LENGTH);
+      if (!message) return;
+      whenMounted(() => {
+        open(true, false);
+        send(message, message);
+      });
+    },
+    on(event, handler) {
+      if (!listeners[event]) throw new TypeError("RasaChat.on: unknown event " + JSON.stringify(event) + " (message, open, close)");
+      if (typeof handler !== "function") throw new TypeError("RasaChat.on(event, handler): handler must be a function");
+      const own = (detail) => handler(detail); // the same handler may be added twice, each removable
+      listeners[event].add(own);
+      return () => listeners[event].delete(own);
+    },
+    // ["method", ...args], as queued in an array before the script ran.
+    push(...calls) {
+      calls.forEach((call) => {
+        const [method, ...args] = Array.isArray(call) ? call : [];
+        if (method === "push" || typeof api[method] !== "function") throw new TypeError("RasaChat.push: unknown call " + JSON.stringify(method));
+        api[method](...args);
+      });
+    },
+  };
+  const queued = Array.isArray(window.RasaChat) ? window.RasaChat : [];
+  window.RasaChat = api;
+  queued.forEach((call) => {
+    try {
+      api.push(call);
+    } catch (error) {
+      setTimeout(() => { throw error; }); // a bad queued call must not stop the widget loading
+    }
+  });
+
   /* ---------- Start-up ---------- */
 
   function mount() {
     state.messages.forEach(renderMessage);
     scheduleExpiry();
     document.body.append(root);
+    mounted = true;
     // Auto-open (configured, or the panel was open on the previous page) without stealing
     // focus, and never on phones where the panel would cover the whole page.
     if ((state.open || config.openOnLoad) && !isPhone()) open(false);
+    afterMount.splice(0).forEach((action) => action());
   }
 
   // Show the widget only once its stylesheet has loaded, so it never flashes unstyled.
-  const stylesheet = el("link", { rel: "stylesheet", href: config.stylesheet });
+  // The bundle pins its stylesheet by hash, so the script's integrity covers the styles too.
+  const stylesheet = el("link", Object.assign({ rel: "stylesheet", href: config.stylesheet },
+    BUNDLE ? { integrity: BUNDLE.stylesheetIntegrity, crossorigin: "anonymous" } : {}));
   stylesheet.onload = stylesheet.onerror = () => {
     if (document.body) mount();
     else document.addEventListener("DOMContentLoaded", mount);
