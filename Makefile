@@ -152,10 +152,10 @@ bench-isolate: $(STAMPS)/python $(MODEL)
 # --- talk to it ---------------------------------------------------------------
 
 shell: install $(MODEL)
-	@scripts/serve.sh shell
+	@$(PY) -m cma_stack shell
 
 run: install $(STAMPS)/npm $(MODEL)
-	@scripts/serve.sh run
+	@$(PY) -m cma_stack run
 
 # --- maintenance --------------------------------------------------------------
 

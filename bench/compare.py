@@ -35,8 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.servers import env  # noqa: E402
-from tests.stack import RASA  # noqa: E402
+from cma_stack import RASA, quiet_env  # noqa: E402
 
 CONFIGS = ["config.yml", "bench/configs/lean_liblinear.yml", "bench/configs/diet_small.yml",
            "bench/configs/diet_default.yml"]
@@ -48,7 +47,7 @@ def _rasa(args: Sequence[str], log: Path, extra_env: Optional[Dict[str, str]] = 
     """Wall seconds and CPU seconds of one `rasa` command (CPU time is what others' load cannot inflate)."""
     started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("a") as output:
-        result = subprocess.run([str(RASA), *args], cwd=ROOT, env=env(extra_env), stdout=output,
+        result = subprocess.run([str(RASA), *args], cwd=ROOT, env=quiet_env(extra_env), stdout=output,
                                 stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise RuntimeError(f"rasa {' '.join(args)} failed; see {log}")

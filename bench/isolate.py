@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load, machine, messages  # noqa: E402
 from bench.servers import Project, rss_mb, serving  # noqa: E402
-from tests.stack import MODEL, postgres_database  # noqa: E402
+from cma_stack import MODEL, postgres_database  # noqa: E402
 
 # Rasa's own per-reply schema validation, i.e. without addons/rasa_patches.py.
 RASA_VALIDATION = str(ROOT / "bench" / "experiments" / "rasa_validation")

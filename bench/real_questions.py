@@ -224,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     import requests
 
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     questions = [q for q in load(args.questions) if args.split in (None, q.split)]
     if args.rejudge:

@@ -1,4 +1,4 @@
-"""Train and serve a bot for the benchmark: `rasa train` and `rasa run` as subprocesses on free loopback ports."""
+"""Train and serve a bot for the benchmark: `rasa train`, and the servers through cma_stack, on free loopback ports."""
 
 from __future__ import annotations
 
@@ -14,13 +14,18 @@ from typing import Dict, Iterator, List, Optional
 import requests
 
 from bench.machine import process_tree
-from tests.stack import ROOT, RASA, free_port
+from cma_stack import (
+    RASA,
+    Service,
+    free_port,
+    quiet_env,
+    start_action_server,
+    start_rasa,
+    stop_all,
+    write_endpoints,
+)
 
-# Same quiet, offline environment as the Makefile; PYTHONHASHSEED fixed so training is repeatable.
-ENV = {
-    "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore",
-    "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONHASHSEED": "0",
-}
+ACTIONS_READY_SECONDS = 120
 
 
 @dataclass
@@ -33,16 +38,13 @@ class Project:
     config: Path
     domain: Path
     endpoints: Optional[Path] = None
-    actions: bool = False  # needs our action server (then bench writes the endpoints file)
+    # Our bot: our action server (bench writes the endpoints file) and Rasa served as `make run` serves it.
+    actions: bool = False
     # SQLAlchemy URL of the tracker store for our bot: "sqlite" (default, as `make run`: a fresh SQLite
     # file), "memory" (Rasa's InMemoryTrackerStore) or any other URL, e.g. PostgreSQL.
     tracker_store: str = "sqlite"
     # "redis": a RedisLockStore on 127.0.0.1, which Rasa requires before it runs several Sanic workers.
     lock_store: Optional[str] = None
-
-
-def env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    return {**os.environ, **ENV, **(extra or {})}
 
 
 def rss_mb(pid: int) -> float:
@@ -62,7 +64,7 @@ def train(project: Project, out: Path, cache: Path, log: Path) -> float:
             "--data", str(project.data), "--out", str(out), "--fixed-model-name", project.name]
     started = time.perf_counter()
     with log.open("a") as output:
-        result = subprocess.run(args, cwd=project.root, env=env({"RASA_CACHE_DIRECTORY": str(cache)}),
+        result = subprocess.run(args, cwd=project.root, env=quiet_env({"RASA_CACHE_DIRECTORY": str(cache)}),
                                 stdout=output, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
@@ -88,106 +90,99 @@ def copy_data(source: Path, target: Path) -> Path:
 
 @dataclass
 class Server:
-    """A running `rasa run` (and our action server, if the bot has one)."""
+    """A running Rasa server (and our action server, if the bot has one)."""
 
-    url: str
-    process: subprocess.Popen
-    action_process: Optional[subprocess.Popen]
+    rasa: Service
+    actions: Optional[Service]
     startup_s: float
 
+    @property
+    def url(self) -> str:
+        return self.rasa.url
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.rasa.process
+
+    @property
+    def action_process(self) -> Optional[subprocess.Popen]:
+        return self.actions.process if self.actions else None
+
     def stop(self) -> None:
-        for process in (self.process, self.action_process):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_all([service for service in (self.actions, self.rasa) if service is not None])
 
 
-def start_actions(workdir: Path) -> tuple[subprocess.Popen, str]:
-    """Our action server, loopback only, waited for; its start-up is not part of Rasa's."""
+def start_actions(workdir: Path) -> Service:
+    """Our action server, waited for; its start-up is not part of Rasa's."""
+    actions = start_action_server(free_port(), workdir / "actions.log")
+    actions.wait_ready(ACTIONS_READY_SECONDS)
+    return actions
+
+
+def start_rasa_timed(project: Project, model: Path, workdir: Path, first_message: str,
+                     actions: Optional[Service] = None, extra_env: Optional[Dict[str, str]] = None,
+                     timeout: float = 300) -> Server:
+    """Rasa with the REST channel; start-up is timed from the spawn to the first non-empty reply.
+
+    Our bot is served as `make run` serves it (scripts/rasa_server.py, credentials.yml with the
+    guarded channels; rates off, since the load comes from one address). The stock bot runs plain
+    `rasa run` with the stock REST channel in its own folder: none of our addons.
+    """
     port = free_port()
-    log = workdir / "actions.log"
-    process = subprocess.Popen(
-        [str(RASA), "run", "actions", "--port", str(port), "--actions", "actions"],
-        cwd=ROOT, env=env({"SANIC_HOST": "127.0.0.1"}), stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _wait_until(lambda: requests.get(f"{url}/health", timeout=2).ok, process, log, 120)
-    return process, url
-
-
-def start_rasa(project: Project, model: Path, workdir: Path, first_message: str,
-               action_process: Optional[subprocess.Popen] = None, extra_env: Optional[Dict[str, str]] = None,
-               timeout: float = 300) -> Server:
-    """`rasa run` with the REST channel; start-up is timed from the spawn to the first non-empty reply."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = workdir / f"rasa-{project.name}.log"
-    args = [str(RASA), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-            "--credentials", str(workdir / "credentials.yml")]
-    if project.endpoints:
-        args += ["--endpoints", str(project.endpoints)]
-    (workdir / "credentials.yml").write_text("rest:\n")
-    started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=project.root, env=env(extra_env), stdout=log.open("w"),
-                               stderr=subprocess.STDOUT)
+    assert project.endpoints is not None
+    if project.actions:
+        env = {"RATE_LIMITS": "off", "SESSION_SECRET": os.urandom(32).hex(), **(extra_env or {})}
+        started = time.perf_counter()
+        rasa = start_rasa(port, project.endpoints, log, model=model, env=env, cwd=project.root)
+    else:
+        credentials = workdir / "credentials.yml"
+        credentials.write_text("rest:\n")
+        started = time.perf_counter()
+        rasa = start_rasa(port, project.endpoints, log, model=model, credentials=credentials, env=extra_env,
+                          program=[str(RASA), "run"], cwd=project.root)
 
     def replied() -> bool:
-        response = requests.post(f"{url}/webhooks/rest/webhook", timeout=30,
+        response = requests.post(f"{rasa.url}/webhooks/rest/webhook", timeout=30,
                                  json={"sender": f"startup-{os.urandom(4).hex()}", "message": first_message})
         return response.ok and bool(response.json())
 
-    _wait_until(replied, process, log, timeout, poll=0.05)
-    return Server(url, process, action_process, round(time.perf_counter() - started, 2))
-
-
-def _wait_until(check, process: subprocess.Popen, log: Path, seconds: float, poll: float = 0.25) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        with contextlib.suppress(requests.RequestException, ValueError):
-            if check():
-                return
-        time.sleep(poll)
-    process.terminate()
-    raise TimeoutError(f"server not ready after {seconds}s:\n{log.read_text(errors='replace')[-3000:]}")
+    try:
+        rasa.wait_ready(timeout, check=replied, poll=0.05)
+    except BaseException:
+        rasa.stop()
+        raise
+    return Server(rasa, actions, round(time.perf_counter() - started, 2))
 
 
 @contextlib.contextmanager
 def serving(project: Project, model: Path, workdir: Path, first_message: str, startups: int = 1,
             extra_env: Optional[Dict[str, str]] = None) -> Iterator[tuple[Server, List[float]]]:
     """Start the bot `startups` times (start-up is timed each time) and yield the last, still running."""
-    action_process = None
+    actions: Optional[Service] = None
     times: List[float] = []
     server: Optional[Server] = None
     try:
         if project.actions:
-            action_process, action_url = start_actions(workdir)
-            project.endpoints = _write_endpoints(workdir, action_url, project.tracker_store, project.lock_store)
+            actions = start_actions(workdir)
+            project.endpoints = _write_endpoints(workdir, actions.url, project.tracker_store, project.lock_store)
         for attempt in range(startups):
-            server = start_rasa(project, model, workdir, first_message, action_process, extra_env)
+            server = start_rasa_timed(project, model, workdir, first_message, actions, extra_env)
             times.append(server.startup_s)
             if attempt < startups - 1:
-                server.process.terminate()
-                server.process.wait(timeout=30)
+                server.rasa.stop(30)
         assert server is not None
         yield server, times
     finally:
         if server is not None:
             server.stop()
-        elif action_process is not None:
-            action_process.terminate()
+        elif actions is not None:
+            actions.stop()
 
 
 def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_store: Optional[str]) -> Path:
     """Our production layout by default, as `make run`: SQL tracker store on SQLite, in-memory lock store."""
-    endpoints = workdir / "endpoints.yml"
     url = f"sqlite:///{workdir / 'conversations.db'}" if tracker_store == "sqlite" else tracker_store
-    stores = f"tracker_store:\n  type: SQL\n  url: {url}\n" if tracker_store != "memory" else ""
-    if lock_store == "redis":
-        stores += f"lock_store:\n  type: addons.lock_store.AtomicRedisLockStore\n  url: 127.0.0.1\n  key_prefix: bench{os.urandom(4).hex()}\n"
-    endpoints.write_text(f"action_endpoint:\n  url: {action_url}/webhook\n{stores}")
-    return endpoints
+    return write_endpoints(workdir / "endpoints.yml", f"{action_url}/webhook",
+                           None if tracker_store == "memory" else url,
+                           f"bench{os.urandom(4).hex()}" if lock_store == "redis" else None)

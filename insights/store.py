@@ -15,12 +15,12 @@ from typing import Any, Dict, Iterator, List
 
 import sqlalchemy as sa
 
-DEFAULT_URL = "sqlite:///storage/conversations.db"  # as scripts/serve.sh
+from cma_stack import DEFAULT_TRACKER_STORE_URL
 
 
 def tracker_store_url() -> str:
     """The store `make run` uses: $TRACKER_STORE_URL (as endpoints.yml), else the embedded SQLite file."""
-    return os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL
+    return os.environ.get("TRACKER_STORE_URL") or DEFAULT_TRACKER_STORE_URL
 
 
 class StoreError(Exception):

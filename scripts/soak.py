@@ -1,6 +1,6 @@
 """Soak test: many concurrent conversations against the real stack with the PostgreSQL tracker store.
 
-Starts its own action server and Rasa server on loopback (tests/stack.py) with a
+Starts its own action server and Rasa server on loopback (cma_stack) with a
 throwaway PostgreSQL database, runs CONVERSATIONS conversations of MESSAGES
 messages each at once over REST, then checks that every turn was answered and
 stored, and that the Rasa server's memory stayed flat. Bounded: a few minutes.
@@ -25,7 +25,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.stack import Stack, postgres_database, running_stack  # noqa: E402
+from cma_stack import Stack, postgres_database, running_stack  # noqa: E402
 
 QUESTIONS = [
     "hi", "what does a medical assistant do?", "how much do CMAs make?", "and per hour?",

@@ -9,14 +9,17 @@ from typing import Iterator
 
 import pytest
 
-# Rasa 3.6 uses SQLAlchemy 1.4's legacy API on purpose; its one-time notice is noise here.
-os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cma_stack import QUIET_ENV, Stack, free_port, running_stack  # noqa: E402
+
+# The same quiet Rasa in this process as in the servers (e.g. SQLAlchemy 1.4's legacy-API notice, which
+# Rasa 3.6 uses on purpose); whatever the environment already says wins.
+for _name, _value in QUIET_ENV.items():
+    os.environ.setdefault(_name, _value)
+
 from actions.knowledge import Knowledge, load_knowledge  # noqa: E402
-from tests.stack import Stack, free_port, running_stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

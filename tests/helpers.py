@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -12,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import questionnaire_actions, topic_actions
+from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
 
 ACTIONS: Dict[str, Action] = {
     cls().name(): cls()
@@ -147,3 +150,38 @@ class SocketClient:
 
 def reply_text(replies: Sequence[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def converse(stack: Any, turns: Sequence[Tuple[str, Sequence[str], Sequence[str]]], sender: str = "") -> str:
+    """Several turns of one conversation over REST: (message, must appear, must not appear); returns the sender."""
+    sender = sender or f"e2e-{uuid.uuid4()}"
+    for question, facts, absent in turns:
+        text = reply_text(stack.send(sender, question))
+        for fact in facts:
+            assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
+        for fact in absent:
+            assert fact not in text, f"{fact!r} should not be in reply to {question!r}:\n{text}"
+    return sender
+
+
+# --------------------------------------------------------------------------- numbers
+# Every number an answer gives must be in the knowledge file (or said by the student).
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER_WORDS = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half)\b",
+    re.IGNORECASE,
+)
+# "1. Choose your path" is a list marker, not a fact.
+LIST_MARKER = re.compile(r"^\d+\. ", re.MULTILINE)
+
+_KNOWLEDGE_TEXT = DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8")
+KNOWN_NUMBERS = set(NUMBER.findall(_KNOWLEDGE_TEXT))
+KNOWN_NUMBER_WORDS = {w.lower() for w in NUMBER_WORDS.findall(_KNOWLEDGE_TEXT)}
+
+
+def numbers_in(text: str) -> Tuple[List[str], List[str]]:
+    """The figures and the number words in `text` (list markers left out)."""
+    text = LIST_MARKER.sub("", text)
+    return NUMBER.findall(text), [w.lower() for w in NUMBER_WORDS.findall(text)]

@@ -7,8 +7,8 @@ import yaml
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from cma_stack import ROOT
 from tests.helpers import ACTIONS, Conversation, make_tracker, run_coroutine
-from tests.stack import ROOT
 
 
 def ask(action: str, intent: str, *entities):

@@ -18,9 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import advisor_wording
 from actions.advisor_rules import SKIPPED, Situation, assess, parse_answer, personal_fit, recommend, recommended
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, DEFAULT_SITE_FILE, KnowledgeError, load_knowledge, load_site
-from tests.helpers import ACTIONS, run_coroutine
-from tests.stack import ROOT
-from tests.test_no_invented_numbers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, _numbers
+from cma_stack import ROOT
+from tests.helpers import ACTIONS, KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, numbers_in, run_coroutine
 
 KNOWLEDGE_TEXT = " ".join(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8").split())
 
@@ -149,7 +148,7 @@ def test_every_situation_gets_grounded_advice(kb):
             assert set(fit.reasons) <= reasons
         text, checklist, ids = recommendation(kb, situation)
         for part in (text.text, checklist.text, *[b.title for b in checklist.buttons]):
-            numbers, words = _numbers(part)
+            numbers, words = numbers_in(part)
             assert set(numbers) <= KNOWN_NUMBERS, f"{situation}: {set(numbers) - KNOWN_NUMBERS}"
             assert set(words) <= KNOWN_NUMBER_WORDS, f"{situation}: {set(words) - KNOWN_NUMBER_WORDS}"
         assert len(text.text.split()) <= 130 and len(checklist.text.split()) <= 100, situation

@@ -77,7 +77,7 @@ def test_session_ids_from_the_server_are_long_and_random(stack):
 
 def test_dead_action_server_is_reported_over_socketio():
     """The widget's channel: the student reads that the answer can't be looked up, not silence."""
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack(with_actions=False) as rasa_only:
         client = Client(rasa_only.rasa_url)
@@ -88,7 +88,7 @@ def test_dead_action_server_is_reported_over_socketio():
 
 
 def test_questionnaire_with_a_dead_action_server_is_reported_over_socketio():
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack() as stack:
         client = Client(stack.rasa_url)

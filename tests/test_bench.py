@@ -12,8 +12,8 @@ import yaml
 
 from bench import entities, load, messages, stats
 from bench.servers import Project, edit_one_nlu_line, rss_mb, serving
+from cma_stack import MODEL, ROOT
 from scripts import summarize_eval
-from tests.stack import MODEL, ROOT
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 

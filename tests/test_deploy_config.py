@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.stack import ROOT
+from cma_stack import ROOT
 
 DEPLOY = ROOT / "deploy"
 BUILT_BY_MAKE = {"models", "build/spacy_cma"}  # created by `make train` / `make vocab`, not committed

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from actions.knowledge import load_site
-from tests.test_e2e_rest import converse, replies_text as text_of
+from tests.helpers import converse, reply_text
 
 pytestmark = pytest.mark.stack
 
@@ -114,8 +114,8 @@ def test_two_misunderstandings_offer_a_person(stack):
     sender = f"advisor-{uuid.uuid4()}"
     first = stack.send(sender, "qwxz blorp fnord")
     second = stack.send(sender, "zzkq vrrp glonk")
-    assert "rephrase" in text_of(first)
-    assert "talk to a person" in text_of(second)
+    assert "rephrase" in reply_text(first)
+    assert "talk to a person" in reply_text(second)
     assert "/talk_to_human" in [b["payload"] for r in second for b in r.get("buttons", [])]
 
 
@@ -127,7 +127,7 @@ def test_two_misunderstandings_offer_a_person(stack):
     ],
 )
 def test_other_meanings_are_recognised(stack, message, meaning):
-    text = text_of(stack.send(f"advisor-{uuid.uuid4()}", message))
+    text = reply_text(stack.send(f"advisor-{uuid.uuid4()}", message))
     assert meaning in text and "only cover careers in medical assisting" in text
 
 
@@ -140,7 +140,7 @@ def test_other_meanings_are_recognised(stack, message, meaning):
     ],
 )
 def test_comparisons(stack, message, credentials):
-    text = text_of(stack.send(f"advisor-{uuid.uuid4()}", message))
+    text = reply_text(stack.send(f"advisor-{uuid.uuid4()}", message))
     assert "Side by side" in text
     for label in credentials:
         assert label in text

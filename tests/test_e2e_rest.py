@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.helpers import converse, reply_text
+
 pytestmark = pytest.mark.stack
 
 # (question, facts every one of which must appear in the replies)
@@ -50,30 +52,14 @@ def test_a_weak_guess_asks_which_question_was_meant_instead_of_answering(stack):
     replies = stack.send(f"e2e-{uuid.uuid4()}", "what's the typical paycheck for a certified MA")
     assert "Did you mean one of these?" in replies[0]["text"]
     assert {"title": "What do they earn?", "payload": "/ask_pay"} in replies[0]["buttons"]
-    assert "$20.76" in replies_text(stack.send(f"e2e-{uuid.uuid4()}", "/ask_pay"))
-
-
-def replies_text(replies) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
+    assert "$20.76" in reply_text(stack.send(f"e2e-{uuid.uuid4()}", "/ask_pay"))
 
 
 @pytest.mark.parametrize("question, facts", QUESTIONS, ids=[q for q, _ in QUESTIONS])
 def test_question_gets_the_facts(stack, question, facts):
-    text = replies_text(stack.send(f"e2e-{uuid.uuid4()}", question))
+    text = reply_text(stack.send(f"e2e-{uuid.uuid4()}", question))
     for fact in facts:
         assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
-
-
-def converse(stack, turns, sender: str = "") -> str:
-    """Several turns of one conversation: (message, must appear, must not appear); returns the sender id."""
-    sender = sender or f"e2e-{uuid.uuid4()}"
-    for question, facts, absent in turns:
-        text = replies_text(stack.send(sender, question))
-        for fact in facts:
-            assert fact in text, f"{fact!r} not in reply to {question!r}:\n{text}"
-        for fact in absent:
-            assert fact not in text, f"{fact!r} should not be in reply to {question!r}:\n{text}"
-    return sender
 
 
 def test_follow_ups_about_a_credential(stack):
@@ -112,19 +98,19 @@ def test_button_payload_with_entities(stack):
 )
 def test_junk_gets_a_polite_answer(stack, message):
     replies = stack.send(f"e2e-{uuid.uuid4()}", message)
-    assert replies and replies_text(replies).strip()
+    assert replies and reply_text(replies).strip()
 
 
 def test_dead_action_server_is_reported_in_words():
     """No action server at all: the student is told, not left waiting in silence."""
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack(with_actions=False) as rasa_only:
         sender = f"e2e-{uuid.uuid4()}"
-        text = replies_text(rasa_only.send(sender, "how much do certified medical assistants make"))
+        text = reply_text(rasa_only.send(sender, "how much do certified medical assistants make"))
         assert "can't look that up right now" in text
         # Responses that need no action server keep working.
-        assert "You're welcome" in replies_text(rasa_only.send(sender, "thank you so much"))
+        assert "You're welcome" in reply_text(rasa_only.send(sender, "thank you so much"))
 
 
 def test_hung_action_server_is_reported_within_seconds():
@@ -133,7 +119,7 @@ def test_hung_action_server_is_reported_within_seconds():
     import threading
     import time
 
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -153,7 +139,7 @@ def test_hung_action_server_is_reported_within_seconds():
     try:
         with running_stack(action_endpoint=url, env={"ACTION_TIMEOUT_SECONDS": "3"}) as hung:
             started = time.monotonic()
-            text = replies_text(hung.send(f"e2e-{uuid.uuid4()}", "what skills does a medical assistant need"))
+            text = reply_text(hung.send(f"e2e-{uuid.uuid4()}", "what skills does a medical assistant need"))
             assert "can't look that up right now" in text
             assert time.monotonic() - started < 15
     finally:
@@ -226,11 +212,11 @@ def test_a_gap_question_during_the_questionnaire_is_answered_and_the_question_as
 
 def test_questionnaire_with_a_dead_action_server_says_so_every_turn():
     """The form calls the action server to check each answer and ask the next question: no silence when it dies."""
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack() as stack:
         sender = f"e2e-{uuid.uuid4()}"
-        assert "Have you completed" in replies_text(stack.send(sender, "/start_advisor"))
+        assert "Have you completed" in reply_text(stack.send(sender, "/start_advisor"))
         actions = stack.processes[0]
         actions.kill()
         actions.wait()
@@ -244,11 +230,11 @@ def test_questionnaire_with_a_hung_action_server_says_so_within_seconds():
     import threading
     import time
 
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack(env={"ACTION_TIMEOUT_SECONDS": "3"}) as stack:
         sender = f"e2e-{uuid.uuid4()}"
-        assert "Have you completed" in replies_text(stack.send(sender, "/start_advisor"))
+        assert "Have you completed" in reply_text(stack.send(sender, "/start_advisor"))
         # The action server stops; in its place, one that accepts requests and never answers.
         actions = stack.processes[0]
         actions.kill()
@@ -299,7 +285,7 @@ def test_the_widget_forgets_after_the_time_rasa_does():
 
     import yaml
 
-    from tests.stack import ROOT
+    from cma_stack import ROOT
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())["session_config"]
     widget = (ROOT / "web" / "widget" / "rasa-chat.js").read_text()

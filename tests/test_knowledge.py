@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, KnowledgeError, load_knowledge
-from tests.stack import ROOT, RASA, _env, free_port
+from cma_stack import ROOT, action_server_command, free_port, quiet_env
 
 
 def _raw() -> dict:
@@ -106,9 +106,9 @@ def test_action_server_refuses_to_start_on_malformed_file(tmp_path):
     data["credentials"][1]["issuer"] = "AMX"
     path = _write(tmp_path, data)
     result = subprocess.run(
-        [str(RASA), "run", "actions", "--port", str(free_port()), "--actions", "actions"],
+        action_server_command(free_port()),
         cwd=ROOT,
-        env=_env({"CMA_KNOWLEDGE_FILE": str(path)}),
+        env=quiet_env({"CMA_KNOWLEDGE_FILE": str(path)}),
         capture_output=True,
         text=True,
         timeout=120,

@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from addons.limits import DEFAULT_MAX_MESSAGE_CHARS, FRESH_START, TOO_FAST
+from cma_stack import Stack, running_stack
 from tests.helpers import SocketClient, reply_text
-from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.stack
 

@@ -29,8 +29,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from cma_stack import ROOT, Stack, free_port
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, copy_demo_site
-from tests.stack import ROOT, Stack, free_port
 
 pytestmark = pytest.mark.stack
 

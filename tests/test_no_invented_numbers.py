@@ -14,23 +14,12 @@ from typing import Iterator, List, Tuple
 import pytest
 import yaml
 
+from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
 from actions.topic_wording import TOPICS
 from actions.wording import Answer, Context
-from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
-from tests.stack import ROOT
+from cma_stack import ROOT
+from tests.helpers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, NUMBER, numbers_in
 
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-NUMBER_WORDS = re.compile(
-    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half)\b",
-    re.IGNORECASE,
-)
-# "1. Choose your path" is a list marker, not a fact.
-LIST_MARKER = re.compile(r"^\d+\. ", re.MULTILINE)
-
-KNOWLEDGE_TEXT = DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8")
-KNOWN_NUMBERS = set(NUMBER.findall(KNOWLEDGE_TEXT))
-KNOWN_NUMBER_WORDS = {w.lower() for w in NUMBER_WORDS.findall(KNOWLEDGE_TEXT)}
 
 
 def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
@@ -50,13 +39,8 @@ def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
             yield topic, ctx, compose(kb, ctx)
 
 
-def _numbers(text: str) -> Tuple[List[str], List[str]]:
-    text = LIST_MARKER.sub("", text)
-    return NUMBER.findall(text), [w.lower() for w in NUMBER_WORDS.findall(text)]
-
-
 def test_the_check_itself_catches_an_invented_number():
-    numbers, words = _numbers("Exams cost $125 and take three hours.")
+    numbers, words = numbers_in("Exams cost $125 and take three hours.")
     assert set(numbers) - KNOWN_NUMBERS == {"125"}
     assert set(words) - KNOWN_NUMBER_WORDS == {"three"}
 
@@ -66,20 +50,20 @@ def test_no_action_answer_contains_a_number_not_in_the_knowledge_file(kb):
     for topic, ctx, answer in all_answers(kb):
         texts = [answer.text] + [b.title for b in answer.buttons]
         for text in texts:
-            numbers, words = _numbers(text)
+            numbers, words = numbers_in(text)
             assert set(numbers) <= KNOWN_NUMBERS, f"{topic} {ctx}: invented {set(numbers) - KNOWN_NUMBERS} in {text!r}"
             assert set(words) <= KNOWN_NUMBER_WORDS, f"{topic} {ctx}: invented {set(words) - KNOWN_NUMBER_WORDS}"
         checked += 1
     assert checked > 10_000
 
 
-def test_fixed_responses_contain_no_numbers():
+def test_fixed_responses_contain_nonumbers_in():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     for name, variants in domain["responses"].items():
         for variant in variants:
             texts = [variant.get("text", "")] + [b["title"] for b in variant.get("buttons", [])]
             for text in texts:
-                numbers, words = _numbers(text)
+                numbers, words = numbers_in(text)
                 assert not numbers and not words, f"{name}: {text!r}"
 
 
@@ -131,7 +115,7 @@ def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(k
     checked = 0
     for name, answer in reading_answers(kb):
         for text in [answer.text] + [b.title for b in answer.buttons]:
-            numbers, words = _numbers(text)
+            numbers, words = numbers_in(text)
             assert set(numbers) <= KNOWN_WITH_SITE, f"{name}: invented {set(numbers) - KNOWN_WITH_SITE} in {text!r}"
             assert set(words) <= KNOWN_NUMBER_WORDS, f"{name}: invented {set(words) - KNOWN_NUMBER_WORDS}"
         assert 2 <= len(answer.buttons) <= 4, name

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.stack import postgres_database, running_stack
+from cma_stack import postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bench.real_questions import KINDS, SPLITS, Question, judge, load, summarise
-from tests.stack import ROOT
+from cma_stack import ROOT
 
 ASK = {"AAMA", "AMT", "NCCT", "NHA", "CAAHEP", "ABHES", "BLS", "advisors"}
 

@@ -29,11 +29,11 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from cma_stack import RASA, ROOT, postgres_database, quiet_env
 from insights import metrics, report, triage
 from insights.grouping import group_messages
 from insights.privacy import redact
 from insights.store import read_conversations
-from tests.stack import RASA, ROOT, _env, postgres_database
 
 PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
 SENDER_IDS = ["sender-alpha-7f3a", "sender-bravo-91c2", "sender-charlie-0d4e", "sender-delta-55aa", "sender-echo-b7e1"]
@@ -304,7 +304,7 @@ def test_empty_store_and_period(tmp_path: Path) -> None:
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     """The command as make runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=_env())
+                          env=quiet_env())
 
 
 def call(main: Callable[[List[str]], int], *args: str) -> Tuple[int, str, str]:
@@ -419,7 +419,7 @@ def test_rasa_data_validate_passes_with_the_draft(sqlite_url: str, tmp_path: Pat
     validate = subprocess.run(
         [str(RASA), "data", "validate", "--fail-on-warnings", "--data", str(data), "--domain", "domain.yml",
          "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600,
+        cwd=ROOT, capture_output=True, text=True, env=quiet_env(), timeout=600,
     )
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
 

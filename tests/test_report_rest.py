@@ -26,14 +26,13 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
+from cma_stack import ROOT, Stack, postgres_database, quiet_env, running_stack
 from insights import metrics
-from tests.stack import ROOT, Stack, _env, postgres_database, running_stack
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.stack
 
 SHOTS = ROOT / "results" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 MAX_FORM_STEPS = 10
 ASKS_TO_REPHRASE = re.compile(r"\brephrase\b|still not getting it", re.IGNORECASE)
@@ -128,7 +127,7 @@ def converse(sent: Sent) -> None:
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                            env=_env(), timeout=300)
+                            env=quiet_env(), timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 

@@ -16,10 +16,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from cma_stack import ROOT, postgres_database
 from scripts.prune_conversations import prune
 from tests.helpers import run_coroutine
-from tests.stack import ROOT
-from tests.stack import postgres_database
 
 DAY = 86400
 

@@ -9,7 +9,7 @@ from typing import Iterator, List, Tuple
 import pytest
 import requests
 
-from tests.stack import Stack, postgres_database, running_stack
+from cma_stack import Stack, postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
 

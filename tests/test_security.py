@@ -34,7 +34,7 @@ def test_api_refuses_requests_without_the_token(stack):
 
 
 def test_api_is_off_without_a_token():
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     with running_stack(api_token=None) as no_api:
         sender = f"sec-{uuid.uuid4()}"
@@ -59,7 +59,7 @@ def test_no_message_text_in_logs_at_debug_level_nor_on_failure_paths():
     from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX
 
     from tests.helpers import SocketClient
-    from tests.stack import running_stack
+    from cma_stack import running_stack
 
     marker = f"quetzal{uuid.uuid4().hex[:8]}"
     prefix = f"sec{uuid.uuid4().hex[:8]}"

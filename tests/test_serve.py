@@ -1,4 +1,4 @@
-"""`make run` (scripts/serve.sh): serves everything, restarts a crashed action server, stops cleanly."""
+"""`make run` (python -m cma_stack run): serves everything, restarts a crashed action server, stops cleanly."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 import requests
 import yaml
 
-from tests.stack import ROOT, _env, free_port
+from cma_stack import PYTHON, ROOT, free_port, quiet_env
 
 pytestmark = pytest.mark.stack
 
-SERVE = ROOT / "scripts" / "serve.sh"
+SERVE = [str(PYTHON), "-m", "cma_stack", "run"]
 
 
 def _wait_for(predicate, seconds: float, what: str) -> None:
@@ -45,10 +45,10 @@ def _listening_pid(port: int) -> int:
 def test_run_serves_restarts_actions_and_stops_cleanly(tmp_path):
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
     actions_log = tmp_path / "actions.log"
-    env = _env({k: str(v) for k, v in ports.items()}
+    env = quiet_env({k: str(v) for k, v in ports.items()}
                | {"TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}", "ACTIONS_LOG": str(actions_log)})
     log = (tmp_path / "serve.log").open("w")
-    serve = subprocess.Popen(["bash", str(SERVE), "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    serve = subprocess.Popen(SERVE, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     rasa_url = f"http://127.0.0.1:{ports['RASA_PORT']}"
     try:
@@ -84,8 +84,8 @@ def test_run_refuses_a_malformed_knowledge_file(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text(yaml.safe_dump(data))
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "WEB_PORT": free_port()}
-    env = _env({k: str(v) for k, v in ports.items()}
+    env = quiet_env({k: str(v) for k, v in ports.items()}
                | {"CMA_KNOWLEDGE_FILE": str(bad), "ACTIONS_LOG": str(tmp_path / "actions.log")})
-    result = subprocess.run(["bash", str(SERVE), "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(SERVE, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode != 0
     assert "did not start" in result.stderr and "credentials[0] (CMA)" in result.stderr and str(bad) in result.stderr

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import termios
@@ -15,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import MODEL, RASA, ROOT, _env, free_port
+from cma_stack import (
+    MODEL,
+    PYTHON,
+    RASA,
+    ROOT,
+    free_port,
+    port_in_use,
+    quiet_env,
+    start_action_server,
+    write_endpoints,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -58,11 +69,9 @@ class Terminal:
 
 
 def _shell(tmp_path: Path, action_url: str) -> Terminal:
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: {action_url}\n"
-                         f"tracker_store:\n  type: SQL\n  url: sqlite:///{tmp_path / 'c.db'}\n")
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", action_url, f"sqlite:///{tmp_path / 'c.db'}")
     return Terminal([str(RASA), "shell", "--model", str(MODEL), "--endpoints", str(endpoints),
-                     "--port", str(free_port())], _env({"TERM": "dumb", "COLUMNS": "200"}))
+                     "--port", str(free_port())], quiet_env({"TERM": "dumb", "COLUMNS": "200"}))
 
 
 def _ask_in_shell(tmp_path: Path, action_url: str, question: str, expected: str) -> None:
@@ -86,34 +95,37 @@ def test_shell_without_action_server_says_so(tmp_path):
 
 
 def test_shell_questionnaire_with_a_dead_action_server_says_so(tmp_path):
-    from tests.stack import start_action_server
-
-    port = free_port()
-    actions = start_action_server(port, tmp_path / "actions.log")
+    actions = start_action_server(free_port(), tmp_path / "actions.log")
     terminal = None
     try:
-        deadline = time.monotonic() + 90
-        while not _ready(f"http://127.0.0.1:{port}/health") and time.monotonic() < deadline:
-            time.sleep(0.5)
-        terminal = _shell(tmp_path, f"http://127.0.0.1:{port}/webhook")
+        actions.wait_ready(90)
+        terminal = _shell(tmp_path, f"{actions.url}/webhook")
         terminal.expect("Bot loaded", 240)
         terminal.type("/start_advisor")
         terminal.expect("Have you completed", 60)
-        actions.kill()
-        actions.wait()
+        actions.process.kill()
+        actions.process.wait()
         terminal.type("")  # Enter picks the first button of the question's menu
         terminal.expect("can't look that up right now", 60)
     finally:
-        if actions.poll() is None:
-            actions.kill()
+        actions.stop()
         if terminal is not None:
             terminal.close()
 
 
-def _ready(url: str) -> bool:
-    import requests
-
+def test_make_shell_chats_with_its_own_action_server_and_stops_it(tmp_path):
+    """`make shell` (python -m cma_stack shell): the action server, a chat without warnings, Ctrl-C ends both."""
+    ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port()}
+    env = quiet_env({**{k: str(v) for k, v in ports.items()}, "TERM": "dumb", "COLUMNS": "200",
+                     "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}", "ACTIONS_LOG": str(tmp_path / "a.log")})
+    terminal = Terminal([str(PYTHON), "-m", "cma_stack", "shell"], env)
     try:
-        return requests.get(url, timeout=2).ok
-    except requests.RequestException:
-        return False
+        terminal.expect("Bot loaded", 240)
+        terminal.type("what is the NCMA?")
+        screen = terminal.expect("National Center for Competency Testing", 60)
+        assert "DeprecationWarning" not in screen
+        os.killpg(terminal.process.pid, signal.SIGINT)  # Ctrl-C: the terminal signals its foreground group
+        assert terminal.process.wait(timeout=60) == 0
+    finally:
+        terminal.close()
+    assert not any(port_in_use(port) for port in ports.values())

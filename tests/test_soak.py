@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from cma_stack import ROOT, postgres_database, running_stack
 from scripts.soak import check, soak
-from tests.stack import ROOT, postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
 

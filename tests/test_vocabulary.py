@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.stack import ROOT
+from cma_stack import ROOT
 
 SPACY_DIR = ROOT / "build" / "spacy_cma"
 

@@ -1,7 +1,7 @@
 """Browser tests for the web chat widget (web/) against the real stack.
 
 A session-scoped fixture starts the action server and the Rasa server through
-tests/stack.py (socket.io channel from credentials.yml, --cors limited to the
+cma_stack (socket.io channel from credentials.yml, --cors limited to the
 demo site's origin) and serves a copy of web/ whose pages point at that Rasa
 server. Each
 test drives headless Chromium (Debian's /usr/bin/chromium; override with
@@ -30,7 +30,7 @@ from typing import Iterator, List
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.stack import Stack, free_port
+from cma_stack import Stack, free_port
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -53,7 +53,7 @@ DEMO_COLOR = 'data-primary-color="#0b5cad"'
 LIGHT_BRAND_COLOR = 'data-primary-color="#f2c14e"'
 DEMO_OPEN_ON_LOAD = 'data-open-on-load="false"'
 SHORT_SESSION_SECONDS = 6  # short-session.html: idle expiry in seconds instead of the default hour
-SOCKET_READY_TIMEOUT = 120  # after tests/stack.py saw GET / answer (it allows Rasa 180 s for that)
+SOCKET_READY_TIMEOUT = 120  # after cma_stack saw GET / answer (it allows Rasa 240 s for that)
 REPLY_TIMEOUT_MS = 20_000  # generous: the first answers warm up the models on a 2-core machine
 
 # Widget selectors (web/widget/rasa-chat.js).
