@@ -106,7 +106,7 @@ test: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL) validate li
 	$(MAKE) --no-print-directory test-stories
 
 test-unit: $(STAMPS)/dev $(SPACY)
-	$(PY) -m pytest tests -m "not stack"
+	$(PY) -m pytest tests -m "not stack and not browser and not postgres and not redis"
 
 test-e2e: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL)
 	$(PY) -m pytest tests -m stack

@@ -38,5 +38,6 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.postgres
 def test_postgresql_conversation_survives_restart(postgres_url):
     _restart_keeps_context(postgres_url)

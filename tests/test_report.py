@@ -424,7 +424,7 @@ def test_rasa_data_validate_passes_with_the_draft(sqlite_url: str, tmp_path: Pat
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
 
 
-@pytest.mark.stack
+@pytest.mark.postgres
 def test_postgresql_store(numbers: Dict[str, Any]) -> None:
     """The same conversations give the same numbers from PostgreSQL."""
     with postgres_database() as url:

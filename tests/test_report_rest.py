@@ -30,7 +30,7 @@ from cma_stack import ROOT, Stack, postgres_database, quiet_env, running_stack
 from insights import metrics
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the conversations go to PostgreSQL
 
 SHOTS = ROOT / "results" / "screenshots"
 
@@ -239,6 +239,7 @@ def test_triage_lists_the_failures(generated: Generated) -> None:
     assert f"#     - {PAY}" in lines  # the question before the 👎
 
 
+@pytest.mark.browser
 def test_page_in_chromium(generated: Generated) -> None:
     """The page as an advisor sees it: readable, charts drawn, nothing fetched, no WCAG A/AA violations."""
     # Playwright's sync API refuses a thread that already runs its loop (the widget tests' browser).

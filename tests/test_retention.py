@@ -126,13 +126,13 @@ def test_prune_sqlite_keeps_a_conversation_written_to_meanwhile(tmp_path, statem
                                 lambda pruning: statements_in(pruning, "DELETE"))
 
 
-@pytest.mark.stack
+@pytest.mark.postgres
 def test_prune_postgresql():
     with postgres_database() as url:
         _check(url)
 
 
-@pytest.mark.stack
+@pytest.mark.postgres
 def test_prune_postgresql_keeps_a_conversation_written_to_meanwhile():
     # PostgreSQL lets a DELETE run beside an uncommitted insert: without a lock, the old
     # events would go and the new message stay alone. The student commits once the prune

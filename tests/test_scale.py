@@ -11,7 +11,7 @@ import requests
 
 from cma_stack import Stack, postgres_database, running_stack
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.postgres, pytest.mark.redis]
 
 TURNS = [
     ("tell me about the RMA", "American Medical Technologists"),

@@ -9,7 +9,7 @@ import pytest
 from cma_stack import ROOT, postgres_database, running_stack
 from scripts.soak import check, soak
 
-pytestmark = pytest.mark.stack
+pytestmark = [pytest.mark.stack, pytest.mark.postgres]
 
 
 def test_soak_50_conversations_of_20_messages():
