@@ -13,31 +13,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.constants import GAP_OF_INTENT, READING_GAPS, READING_INTENTS, READING_KEY, READING_ROLES
+from actions.constants import (
+    ADVISOR_FORM, GAP_OF_INTENT, INTENT_FEEDBACK_NEGATIVE, INTENT_FEEDBACK_POSITIVE, NLU_FALLBACK, READING_GAPS,
+    READING_INTENTS, READING_KEY, READING_ROLES, SLOT_RECOMMENDATION,
+)
 from actions.feedback import counted_ratings
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
-# --- what the assistant's events mean (keep in step with domain.yml and actions/) ---
+# --- what the assistant's events mean ------------------------------------------------------
+# Slot, form and intent names come from actions/constants.py; the names below are the report's
+# own groupings of domain.yml's actions and intents (tests/test_report.py checks each is there).
 
-# Not understood: the FallbackClassifier's intent, and the actions that ask to
-# rephrase (after an unsure NLU, or when the policies do not know what to do next).
-FALLBACK_INTENTS = frozenset({"nlu_fallback"})
-FALLBACK_ACTIONS = frozenset({"action_rephrase", "utter_rephrase", "utter_rephrase_offer_advisor",
-                              "action_default_fallback"})
-# "Please rephrase" as a domain response sent from inside another action (seen in the bot message's metadata).
-FALLBACK_RESPONSES = frozenset({"utter_rephrase", "utter_rephrase_offer_advisor"})
+# Not understood: the FallbackClassifier's intent, and the action that asks to rephrase (after an
+# unsure NLU, as the policies' core fallback, or inside a follow-up with nothing to follow).
+FALLBACK_INTENTS = frozenset({NLU_FALLBACK})
+FALLBACK_ACTIONS = frozenset({"action_rephrase"})
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).
 OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
 # 👍/👎 buttons; action_record_feedback stores {"rating": "positive"|"negative", "topic": ...} in a
 # slot. Which ratings count (known topics, once per topic per conversation): actions/feedback.py.
-FEEDBACK_INTENTS = frozenset({"feedback_positive", "feedback_negative"})
+FEEDBACK_INTENTS = frozenset({INTENT_FEEDBACK_POSITIVE, INTENT_FEEDBACK_NEGATIVE})
 # Passing a student on to a human advisor.
 HANDOFF_ACTIONS = frozenset({"action_advisor_contact"})
-# The advisor questionnaire; on completion action_recommend sets a list of credential ids.
-ADVISOR_FORM = "advisor_form"
-RECOMMENDATION_SLOT = "recommendation"
+# The advisor questionnaire (ADVISOR_FORM); on completion action_recommend sets SLOT_RECOMMENDATION
+# to a list of credential ids.
+
 # Conversation manners rather than questions: listed, but not in the topics chart.
 SMALL_TALK_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "ask_capabilities"})
 
@@ -158,8 +160,6 @@ def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
                                          _subjects(event))))
         elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
             found[-1][1].fell_back = True  # understood an intent, but not what to do with it
-        elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") in FALLBACK_RESPONSES and found:
-            found[-1][1].fell_back = True
     return found
 
 
@@ -228,7 +228,7 @@ def collect(conversations: Iterable[Conversation], period: Period,
                 handed_off = True
             elif kind == "active_loop" and name == ADVISOR_FORM:
                 found.forms_started += 1
-            elif kind == "slot" and name == RECOMMENDATION_SLOT and isinstance(event.get("value"), list):
+            elif kind == "slot" and name == SLOT_RECOMMENDATION and isinstance(event.get("value"), list):
                 found.recommendations.append([str(c) for c in event["value"]])
             elif index in ratings:
                 _feedback(found, conversation, messages, index, *ratings[index])

@@ -66,13 +66,13 @@ class Script:
         return self
 
     def say(self, text: str, intent: str, guess: Optional[str] = None, *then: Event, reply: str = "ok",
-            action: Optional[str] = None, response: Optional[str] = None, ask_feedback: bool = False) -> "Script":
+            action: Optional[str] = None, ask_feedback: bool = False) -> "Script":
         self.time += 30
         ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
         self.events.append(UserUttered(text, {"name": intent, "confidence": 0.3},
                                        parse_data={"intent_ranking": ranking}, timestamp=self.time))
-        action = action or ("utter_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
-        bot = BotUttered(reply, metadata={"utter_action": response} if response else {}, timestamp=self.time)
+        action = action or ("action_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
+        bot = BotUttered(reply, timestamp=self.time)
         # As Rasa logs a custom action: its messages first, then the events it returned.
         self.events += [ActionExecuted(action, timestamp=self.time), bot]
         if ask_feedback:  # as actions/conversation.py does under a topic's first answer
@@ -109,8 +109,8 @@ def conversations() -> List[Script]:
                   action="action_record_feedback")
              .say("are you about certified management accountants", "ask_other_meaning", action="utter_other_meaning")
              .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope")
-             # A follow-up with nothing to follow: the action itself asks to rephrase.
-             .say("and what about it", "inform", action="action_follow_up", response="utter_rephrase"))
+             # A follow-up with nothing to follow: the action hands over to action_rephrase.
+             .say("and what about it", "inform", None, ActionExecuted("action_rephrase"), action="action_follow_up"))
     charlie = (Script(SENDER_IDS[2]).session(at(4, 15))
                .say("email me at jane.doe@school.edu or 555-123-4567", "nlu_fallback", "ask_organization")
                .say("can I talk to an advisor", "ask_advisor", action="action_advisor_contact")
@@ -119,7 +119,7 @@ def conversations() -> List[Script]:
                .say("I already work in a clinic", "inform", None, SlotSet("recommendation", ["RMA", "CCMA"]),
                     ActiveLoop(None), action="action_recommend")
                # Understood as an intent, but the policies were unsure what to do: a core fallback.
-               .say("what does the exam cost", "ask_cost", action="utter_rephrase"))
+               .say("what does the exam cost", "ask_cost", action="action_rephrase"))
     delta = (Script(SENDER_IDS[3]).session(at(8, 23, 50))
              .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"), action="advisor_form")
              .say("no", "deny", None, SlotSet("recommendation", []), ActiveLoop(None), action="action_recommend")
@@ -276,6 +276,19 @@ def test_redacted_report(sqlite_url: str, tmp_path: Path) -> None:
         text = (tmp_path / name).read_text()
         assert "jane.doe@school.edu" not in text and "555-123-4567" not in text
         assert "email me at [email] or [phone]" in text
+
+
+def test_the_report_counts_only_what_the_domain_has() -> None:
+    """Each action, intent, form and slot the report looks for is declared in domain.yml (or is Rasa's own intent)."""
+    from rasa.shared.core.constants import DEFAULT_INTENTS
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    actions = set(domain["actions"]) | set(domain["responses"])
+    intents = set(domain["intents"]) | set(DEFAULT_INTENTS)
+    assert metrics.FALLBACK_ACTIONS | metrics.HANDOFF_ACTIONS <= actions
+    assert (metrics.FALLBACK_INTENTS | metrics.FEEDBACK_INTENTS | metrics.OUT_OF_SCOPE_INTENTS
+            | metrics.SMALL_TALK_INTENTS | metrics.ANSWERED_BY_READING) <= intents
+    assert metrics.ADVISOR_FORM in domain["forms"] and metrics.SLOT_RECOMMENDATION in domain["slots"]
 
 
 def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
