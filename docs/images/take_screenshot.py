@@ -2,7 +2,7 @@
 
 Run from the repository root (needs the trained model, web/node_modules and /usr/bin/chromium):
     .venv/bin/python docs/images/take_screenshot.py
-It starts the real action server and Rasa server (tests/stack.py), serves a copy of web/
+It starts the real action server and Rasa server (cma_stack), serves a copy of web/
 pointing at them, asks the pay question in headless Chromium and saves the window.
 """
 
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from cma_stack import free_port, running_stack  # noqa: E402
 from tests.helpers import copy_demo_site  # noqa: E402
-from tests.stack import free_port, running_stack  # noqa: E402
 
 QUESTION = "how much do certified medical assistants make"
 OUT = ROOT / "docs" / "images" / "widget.png"
