@@ -87,6 +87,7 @@ train: $(MODEL)
 
 validate: $(STAMPS)/python $(SPACY)
 	$(PY) -c 'from actions.knowledge import load_knowledge, knowledge_path; load_knowledge(); print(f"{knowledge_path()}: valid")'
+	$(PY) -c 'from actions.knowledge import load_site, site_path; load_site(); print(f"{site_path()}: valid")'
 	$(PY) scripts/build_nlu.py --check
 	$(RASA) data validate --fail-on-warnings
 
@@ -122,7 +123,7 @@ soak: $(STAMPS)/python $(MODEL)
 # model on the held-out file tests/nlu_holdout.yml and on the test stories, entity F1 (which
 # Rasa does not score for spaCy entities), and the real-question set (tests/real_questions.yml)
 # sent over REST to the real stack, every failure in results/real_questions/failures.md.
-# Exits 1 while the quality floor is missed (README).
+# Exits 1 while the quality floor is missed (docs/performance.md).
 evaluate: $(MODEL)
 	@rm -rf results/nlu_cv results/nlu_holdout results/stories_eval results/entities.json results/summary.md results/real_questions
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --runs 1 --out results/nlu_cv --config config.yml

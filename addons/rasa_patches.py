@@ -1,4 +1,4 @@
-"""Rasa 3.6 fixes applied at import time (the package is imported when Rasa loads the model).
+"""Rasa 3.6 speed fixes, applied by one explicit, version-checked call: `apply()` (see below).
 
 Every reply from the action server is checked against a JSON schema. Rasa 3.6
 calls `jsonschema.validate`, which checks the schema itself and builds a new

@@ -1,1 +1,1 @@
-"""Benchmark and evaluation code behind `make bench` and `make compare-pipelines` (see README)."""
+"""Benchmark and evaluation code behind `make bench` and `make compare-pipelines` (see docs/performance.md)."""

@@ -11,7 +11,7 @@ routine target, so each pipeline is measured the same cheaper way:
   texts, second pass, in this process) and how often it would fall back
   (nlu_fallback: "could you rephrase?") on the held-out file.
 
-Writes results/pipelines.json and prints a Markdown table for the README.
+Writes results/pipelines.json and prints a Markdown table for docs/performance.md.
 
 Usage: python -m bench.compare [--configs config.yml bench/configs/diet_small.yml ...]
 """

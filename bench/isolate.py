@@ -10,7 +10,7 @@ Rasa requires for several workers). Writes results/isolate.json.
 
 The profile that pointed here: `py-spy record` of the Rasa server under load
 showed about half of its CPU in `jsonschema.validate` called from
-`RemoteAction._validate_action_result` (see README "Performance").
+`RemoteAction._validate_action_result` (see docs/performance.md).
 
 Usage: python -m bench.isolate [--seconds 30] [--users 20] [--variants shipped memory ...]
 """

@@ -100,7 +100,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--since", help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days before --until)")
     parser.add_argument("--until", help="last day, YYYY-MM-DD, included (default: today)")
-    parser.add_argument("--redact", action="store_true", help="mask e-mail addresses and phone numbers in messages")
+    parser.add_argument("--redact", action="store_true", help="mask e-mail addresses, phone, card and ID numbers and dates of birth in messages")
     parser.add_argument("--url", default=tracker_store_url(), help="tracker store SQLAlchemy URL")
     parser.add_argument("--timezone", default=os.environ.get("REPORT_TIMEZONE", "UTC"),
                         help="where days begin and end (default: $REPORT_TIMEZONE, else UTC)")

@@ -1,4 +1,4 @@
-"""deploy/ stays consistent with the project (no Docker engine here to run it: see the README)."""
+"""deploy/ stays consistent with the project (no Docker engine here to run it: see docs/deployment.md)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,26 @@ def test_mounted_and_copied_paths_exist():
         assert dockerfile.exists(), dockerfile
         for source in re.findall(r"^COPY (\S+)", dockerfile.read_text(), re.MULTILINE):
             assert (context / source).exists(), source
+
+
+def test_rasa_containers_mount_every_project_package_rasa_loads():
+    """What Rasa imports from the project (channels, lock store, graph components and what they import) is mounted."""
+    import subprocess
+    import sys
+
+    config = (ROOT / "config.yml").read_text()
+    names = set(re.findall(r"name: (addons\.[\w.]+)\.\w+", config))
+    names |= {"addons.channels", "addons.lock_store"}
+    script = (f"import sys, {', '.join(sorted(names))}; root = {str(ROOT)!r}; "
+              "print(' '.join(sorted({m.__file__[len(root) + 1:].split('/')[0] for m in list(sys.modules.values()) "
+              "if getattr(m, '__file__', None) and m.__file__.startswith(root + '/')})))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            check=True).stdout.split()
+    loaded = [name for name in loaded if not name.startswith(".")]  # the virtualenv
+    assert {"addons", "actions"} <= set(loaded), loaded
+    mounted = {volume.split(":")[1] for volume in _compose()["services"]["rasa"]["volumes"]}
+    for package in loaded + ["knowledge"]:  # actions/ reads knowledge/cma.yml when the model loads
+        assert f"/app/{package}" in mounted, f"the rasa service does not mount {package}/"
 
 
 def test_nginx_keeps_socket_io_sticky_and_the_api_private():
