@@ -129,7 +129,8 @@
   }
 
   // Fills {name} placeholders (a replacer function, so "$&" in a value stays literal).
-  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (match, name) =>
+    (Object.prototype.hasOwnProperty.call(values, name) ? values[name] : match));
 
   function positiveNumber(text) {
     const value = Number(text);
