@@ -193,7 +193,6 @@ class SupervisedActionServer:
         say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
     ):
         self.port, self.log, self.env, self.ready_seconds, self.say = port, log, dict(env or {}), ready_seconds, say
-        self.url = f"http://127.0.0.1:{port}"
         self.failure: Optional[str] = None
         self._current: Optional[Service] = None
         self._lock = threading.Lock()

@@ -14,8 +14,16 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.constants import (
-    ADVISOR_FORM, GAP_OF_INTENT, INTENT_FEEDBACK_NEGATIVE, INTENT_FEEDBACK_POSITIVE, NLU_FALLBACK, READING_GAPS,
-    READING_INTENTS, READING_KEY, READING_ROLES, SLOT_RECOMMENDATION,
+    ADVISOR_FORM,
+    GAP_OF_INTENT,
+    INTENT_FEEDBACK_NEGATIVE,
+    INTENT_FEEDBACK_POSITIVE,
+    NLU_FALLBACK,
+    READING_GAPS,
+    READING_INTENTS,
+    READING_KEY,
+    READING_ROLES,
+    SLOT_RECOMMENDATION,
 )
 from actions.feedback import counted_ratings
 from insights.grouping import group_messages, normalise
