@@ -235,7 +235,7 @@ class SupervisedActionServer:
                     return
                 self._ready.set()
                 service.process.wait()
-                if self._stopping.wait(0):
+                if self._stopping.is_set():
                     return
                 notice = f"{time.strftime('%Y-%m-%d %H:%M:%S')} action server stopped; restarting it"
                 with self.log.open("a") as log:
