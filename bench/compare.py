@@ -37,8 +37,12 @@ sys.path.insert(0, str(ROOT))
 
 from cma_stack import RASA, quiet_env  # noqa: E402
 
-CONFIGS = ["config.yml", "bench/configs/lean_liblinear.yml", "bench/configs/diet_small.yml",
-           "bench/configs/diet_default.yml"]
+CONFIGS = [
+    "config.yml",
+    "bench/configs/lean_liblinear.yml",
+    "bench/configs/diet_small.yml",
+    "bench/configs/diet_default.yml",
+]
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 RESULTS = ROOT / "results"
 
@@ -47,8 +51,9 @@ def _rasa(args: Sequence[str], log: Path, extra_env: Optional[Dict[str, str]] = 
     """Wall seconds and CPU seconds of one `rasa` command (CPU time is what others' load cannot inflate)."""
     started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("a") as output:
-        result = subprocess.run([str(RASA), *args], cwd=ROOT, env=quiet_env(extra_env), stdout=output,
-                                stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [str(RASA), *args], cwd=ROOT, env=quiet_env(extra_env), stdout=output, stderr=subprocess.STDOUT
+        )
     if result.returncode != 0:
         raise RuntimeError(f"rasa {' '.join(args)} failed; see {log}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -58,11 +63,17 @@ def _rasa(args: Sequence[str], log: Path, extra_env: Optional[Dict[str, str]] = 
 
 def _scores(results_dir: Path) -> Dict[str, object]:
     report = json.loads((results_dir / "intent_report.json").read_text())
-    intents = {name: values["f1-score"] for name, values in report.items()
-               if isinstance(values, dict) and "support" in values and not name.endswith("avg")}
+    intents = {
+        name: values["f1-score"]
+        for name, values in report.items()
+        if isinstance(values, dict) and "support" in values and not name.endswith("avg")
+    }
     worst = min(intents, key=intents.get)
-    return {"weighted_f1": round(report["weighted avg"]["f1-score"], 3), "lowest_intent": worst,
-            "lowest_f1": round(intents[worst], 3)}
+    return {
+        "weighted_f1": round(report["weighted avg"]["f1-score"], 3),
+        "lowest_intent": worst,
+        "lowest_f1": round(intents[worst], 3),
+    }
 
 
 async def _parse_cost(model: Path, texts: List[str]) -> Dict[str, float]:
@@ -83,8 +94,10 @@ async def _parse_cost(model: Path, texts: List[str]) -> Dict[str, float]:
         parsed = await agent.parse_message(text)
         times.append(1000 * (time.process_time() - started))
         fallbacks += parsed["intent"]["name"] == "nlu_fallback"
-    return {"parse_ms_median": round(statistics.median(times), 2),
-            "holdout_fallback_rate": round(fallbacks / len(texts), 3)}
+    return {
+        "parse_ms_median": round(statistics.median(times), 2),
+        "holdout_fallback_rate": round(fallbacks / len(texts), 3),
+    }
 
 
 def compare(configs: Sequence[str], workdir: Path) -> List[Dict[str, object]]:
@@ -92,8 +105,22 @@ def compare(configs: Sequence[str], workdir: Path) -> List[Dict[str, object]]:
 
     log = workdir / "compare.log"
     split = workdir / "split"
-    _rasa(["data", "split", "nlu", "--nlu", "data/nlu", "--training-fraction", "0.8", "--random-seed", "42",
-           "--out", str(split)], log)
+    _rasa(
+        [
+            "data",
+            "split",
+            "nlu",
+            "--nlu",
+            "data/nlu",
+            "--training-fraction",
+            "0.8",
+            "--random-seed",
+            "42",
+            "--out",
+            str(split),
+        ],
+        log,
+    )
     holdout_texts = [example.get("text") for example in load_data(str(HOLDOUT)).intent_examples]
     rows = []
     for config in configs:
@@ -101,10 +128,21 @@ def compare(configs: Sequence[str], workdir: Path) -> List[Dict[str, object]]:
         print(f"[compare] {config} ...", flush=True)
         model_dir = workdir / "models" / name
         row: Dict[str, object] = {"config": config}
-        train_args = ["train", "nlu", "--config", config, "--nlu", str(split / "training_data.yml"),
-                      "--out", str(model_dir), "--fixed-model-name", name]
-        row["train_s"], row["train_cpu_s"] = _rasa(train_args, log,
-                                                   {"RASA_CACHE_DIRECTORY": str(workdir / "cache" / name)})
+        train_args = [
+            "train",
+            "nlu",
+            "--config",
+            config,
+            "--nlu",
+            str(split / "training_data.yml"),
+            "--out",
+            str(model_dir),
+            "--fixed-model-name",
+            name,
+        ]
+        row["train_s"], row["train_cpu_s"] = _rasa(
+            train_args, log, {"RASA_CACHE_DIRECTORY": str(workdir / "cache" / name)}
+        )
         model = model_dir / f"{name}.tar.gz"
         for label, data in (("split", split / "test_data.yml"), ("holdout", HOLDOUT)):
             out = workdir / "results" / name / label
@@ -118,15 +156,19 @@ def compare(configs: Sequence[str], workdir: Path) -> List[Dict[str, object]]:
 
 
 def render(rows: List[Dict[str, object]]) -> str:
-    lines = ["| pipeline | split F1 (lowest intent) | held-out F1 (lowest intent) | training (CPU time) "
-             "| parse CPU / message | held-out fallbacks | model |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| pipeline | split F1 (lowest intent) | held-out F1 (lowest intent) | training (CPU time) "
+        "| parse CPU / message | held-out fallbacks | model |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         split, holdout = row["split"], row["holdout"]
         lines.append(
             f"| `{row['config']}` | {split['weighted_f1']:.3f} ({split['lowest_intent']} {split['lowest_f1']:.2f}) | "
             f"{holdout['weighted_f1']:.3f} ({holdout['lowest_intent']} {holdout['lowest_f1']:.2f}) | "
             f"{row['train_s']:.0f} s ({row['train_cpu_s']:.0f} s) | {row['parse_ms_median']:.1f} ms | "
-            f"{row['holdout_fallback_rate']:.1%} | {row['model_mb']} MB |")
+            f"{row['holdout_fallback_rate']:.1%} | {row['model_mb']} MB |"
+        )
     return "\n".join(lines)
 
 
@@ -147,8 +189,9 @@ def main(argv: List[str]) -> int:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pipelines.json").write_text(json.dumps(report, indent=2))
     print(render(rows))
-    print(f"\ntook {report['runtime_s']} s; load average at the end {' '.join(load)}; "
-          "written to results/pipelines.json")
+    print(
+        f"\ntook {report['runtime_s']} s; load average at the end {' '.join(load)}; written to results/pipelines.json"
+    )
     return 0
 
 

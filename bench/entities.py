@@ -49,8 +49,13 @@ def report(pairs: Iterable[Tuple[Set[Span], Set[Span]]]) -> Dict[str, dict]:
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        result[label] = {"precision": precision, "recall": recall, "f1-score": f1, "support": tp + fn,
-                         "false_positives": fp}
+        result[label] = {
+            "precision": precision,
+            "recall": recall,
+            "f1-score": f1,
+            "support": tp + fn,
+            "false_positives": fp,
+        }
     support = sum(values["support"] for values in result.values())
     result["weighted avg"] = {
         key: (sum(v[key] * v["support"] for v in result.values()) / support if support else 0.0)
@@ -80,8 +85,9 @@ async def _evaluate(model: Path, nlu_paths: List[str]) -> Dict[str, object]:
             expected, predicted = spans(example.get("entities") or []), spans(parsed.get("entities") or [])
             pairs.append((expected, predicted))
             if expected != predicted:
-                mistakes.append({"text": text, "missed": sorted(expected - predicted),
-                                 "unexpected": sorted(predicted - expected)})
+                mistakes.append(
+                    {"text": text, "missed": sorted(expected - predicted), "unexpected": sorted(predicted - expected)}
+                )
         results[path] = {"report": report(pairs), "examples": len(pairs), "mistakes": mistakes}
     return results
 
@@ -96,8 +102,10 @@ def main(argv: List[str]) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     for path, result in results.items():
-        print(f"{path}: entity weighted F1 {result['report']['weighted avg']['f1-score']:.3f} "
-              f"over {result['examples']} examples, {len(result['mistakes'])} with a mistake")
+        print(
+            f"{path}: entity weighted F1 {result['report']['weighted avg']['f1-score']:.3f} "
+            f"over {result['examples']} examples, {len(result['mistakes'])} with a mistake"
+        )
     return 0
 
 

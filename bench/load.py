@@ -53,12 +53,12 @@ async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str
 
 
 def _session(connections: int) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections),
-                                 timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=connections), timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
+    )
 
 
-async def _conversations(url: str, script: Sequence[Sequence[str]], count: int, outcome: Outcome,
-                         tag: str) -> None:
+async def _conversations(url: str, script: Sequence[Sequence[str]], count: int, outcome: Outcome, tag: str) -> None:
     """`count` messages, one at a time, conversation after conversation (a new sender id for each)."""
     async with _session(1) as session:
         sent = 0
@@ -75,8 +75,12 @@ def single_user(url: str, script: Sequence[Sequence[str]], count: int) -> Dict[s
     """Per-message latency for one user: no queueing, so this is the server's own time per message."""
     outcome = Outcome()
     asyncio.run(_conversations(url, script, count, outcome, "latency"))
-    return {**latency_summary(outcome.latencies), "errors": len(outcome.errors),
-            "empty_replies": outcome.empty_replies, "error_samples": outcome.errors[:3]}
+    return {
+        **latency_summary(outcome.latencies),
+        "errors": len(outcome.errors),
+        "empty_replies": outcome.empty_replies,
+        "error_samples": outcome.errors[:3],
+    }
 
 
 def warm_up(url: str, script: Sequence[Sequence[str]], rounds: int = 2) -> None:
@@ -110,9 +114,13 @@ async def _load(url: str, script: Sequence[Sequence[str]], users: int, seconds: 
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     return {
-        "users": users, "seconds": round(elapsed, 1),
-        "messages": len(outcome.latencies), "messages_per_s": round(len(outcome.latencies) / elapsed, 1),
-        "errors": len(outcome.errors), "empty_replies": outcome.empty_replies, "error_samples": outcome.errors[:3],
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "messages": len(outcome.latencies),
+        "messages_per_s": round(len(outcome.latencies) / elapsed, 1),
+        "errors": len(outcome.errors),
+        "empty_replies": outcome.empty_replies,
+        "error_samples": outcome.errors[:3],
         **{key: value for key, value in latency_summary(outcome.latencies).items() if key != "count"},
         "client_cpu_s": round(client_cpu, 1),
     }

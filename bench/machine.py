@@ -20,13 +20,22 @@ def loadavg() -> Tuple[float, float, float]:
 
 
 def describe(root: Path) -> Dict[str, object]:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
     return {
-        "cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "git_commit": commit.stdout.strip(), "loadavg_at_start": loadavg(),
+        "git_commit": commit.stdout.strip(),
+        "loadavg_at_start": loadavg(),
     }
 
 
@@ -84,8 +93,11 @@ class CpuWatch:
         wall = end[0] - self._start[0]
         used = {name: end[2][name] - self._start[2][name] for name in end[2]}
         others = max(end[1] - self._start[1] - sum(used.values()), 0.0)
-        result = {"wall_s": round(wall, 1), "others_cores": round(others / wall, 2) if wall else 0.0,
-                  "loadavg_1min": loadavg()[0]}
+        result = {
+            "wall_s": round(wall, 1),
+            "others_cores": round(others / wall, 2) if wall else 0.0,
+            "loadavg_1min": loadavg()[0],
+        }
         for name, seconds in used.items():
             result[f"{name}_cpu_s"] = round(seconds, 2)
             if messages and name != "bench":

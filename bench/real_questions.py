@@ -69,8 +69,14 @@ def load(path: Path = QUESTIONS) -> List[Question]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         Question(
-            id=e["id"], text=e["text"], source=e["source"], split=e["split"], expect=e["expect"],
-            facts=tuple(e.get("facts") or ()), ask=tuple(e.get("ask") or ()), note=e.get("note", ""),
+            id=e["id"],
+            text=e["text"],
+            source=e["source"],
+            split=e["split"],
+            expect=e["expect"],
+            facts=tuple(e.get("facts") or ()),
+            ask=tuple(e.get("ask") or ()),
+            note=e.get("note", ""),
         )
         for e in entries
     ]
@@ -81,7 +87,7 @@ def first_sentence(text: str, skip: Sequence[str] = ()) -> str:
     text = re.sub(r"\*\*", "", text.strip())
     for lead in skip:
         if lead and text.startswith(lead):
-            text = text[len(lead):].strip()
+            text = text[len(lead) :].strip()
     match = re.search(r"(?<=[.!?])\s|\n", text)
     return text[: match.start()] if match else text
 
@@ -142,8 +148,9 @@ def summarise(results: Iterable[dict]) -> Dict[str, dict]:
             "wrong_topic_rate": round(100 * counts.get("wrong_topic", 0) / total, 1) if total else 0.0,
             "by_kind": {
                 kind: f"{sum(1 for r in rows if r['expect'] == kind and r['outcome'] == 'pass')}"
-                      f"/{sum(1 for r in rows if r['expect'] == kind)}"
-                for kind in KINDS if any(r["expect"] == kind for r in rows)
+                f"/{sum(1 for r in rows if r['expect'] == kind)}"
+                for kind in KINDS
+                if any(r["expect"] == kind for r in rows)
             },
         }
     return table
@@ -170,7 +177,8 @@ def failures_markdown(results: Sequence[dict]) -> str:
             reply = " / ".join(r["replies"]).replace("\n", " ")
             lines += [
                 f"### {r['id']} · {r['outcome']} · expected {r['expect']}"
-                + (f" {list(r['facts'])}" if r["facts"] else "") + (f" ask {list(r['ask'])}" if r["ask"] else ""),
+                + (f" {list(r['facts'])}" if r["facts"] else "")
+                + (f" ask {list(r['ask'])}" if r["ask"] else ""),
                 f"> {r['text']}",
                 "",
                 f"intent `{r['intent']}` · {r['source']}",
@@ -196,10 +204,16 @@ def ask_all(questions: Sequence[Question], send, parse) -> List[dict]:
     for question in questions:
         messages = send(f"rq-{question.id}", question.text)
         replies = [m.get("text") or "" for m in messages]
-        results.append({
-            **question.__dict__, "facts": list(question.facts), "ask": list(question.ask),
-            "replies": replies, "intent": parse(question.text), "outcome": judge(question, replies, skip),
-        })
+        results.append(
+            {
+                **question.__dict__,
+                "facts": list(question.facts),
+                "ask": list(question.ask),
+                "replies": replies,
+                "intent": parse(question.text),
+                "outcome": judge(question, replies, skip),
+            }
+        )
     return results
 
 
@@ -208,9 +222,16 @@ def rejudge(results: Sequence[dict], questions: Sequence[Question]) -> List[dict
     by_id = {q.id: q for q in questions}
     skip = acknowledgements()
     return [
-        {**r, "split": by_id[r["id"]].split, "expect": by_id[r["id"]].expect, "facts": list(by_id[r["id"]].facts),
-         "ask": list(by_id[r["id"]].ask), "outcome": judge(by_id[r["id"]], r["replies"], skip)}
-        for r in results if r["id"] in by_id
+        {
+            **r,
+            "split": by_id[r["id"]].split,
+            "expect": by_id[r["id"]].expect,
+            "facts": list(by_id[r["id"]].facts),
+            "ask": list(by_id[r["id"]].ask),
+            "outcome": judge(by_id[r["id"]], r["replies"], skip),
+        }
+        for r in results
+        if r["id"] in by_id
     ]
 
 
@@ -232,9 +253,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(table_text(summarise(results)))
         return 0
     with running_stack() as stack:
+
         def parse(text: str) -> str:
-            response = requests.post(f"{stack.rasa_url}/model/parse", params={"token": stack.api_token},
-                                     json={"text": text}, timeout=30)
+            response = requests.post(
+                f"{stack.rasa_url}/model/parse", params={"token": stack.api_token}, json={"text": text}, timeout=30
+            )
             intent = response.json().get("intent") or {}
             return f"{intent.get('name')} {intent.get('confidence', 0):.2f}"
 

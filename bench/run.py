@@ -47,8 +47,9 @@ def baseline_project(workdir: Path) -> Project:
 def our_project(workdir: Path, tracker_store: str) -> Project:
     """Our bot as shipped; the data is a copy so the retrain edit never touches the repository."""
     data = copy_data(ROOT / "data", workdir / "cma-data")
-    return Project("cma", ROOT, data, ROOT / "config.yml", ROOT / "domain.yml", actions=True,
-                   tracker_store=tracker_store)
+    return Project(
+        "cma", ROOT, data, ROOT / "config.yml", ROOT / "domain.yml", actions=True, tracker_store=tracker_store
+    )
 
 
 def measure_training(project: Project, workdir: Path) -> Dict[str, object]:
@@ -62,8 +63,9 @@ def measure_training(project: Project, workdir: Path) -> Dict[str, object]:
     return {"full_s": full, "retrain_s": retrain, "edited_file": edited.name, "cpu": watch.stop()}
 
 
-def measure_serving(project: Project, model: Path, workdir: Path, script: Sequence[Sequence[str]],
-                    args: argparse.Namespace) -> Dict[str, object]:
+def measure_serving(
+    project: Project, model: Path, workdir: Path, script: Sequence[Sequence[str]], args: argparse.Namespace
+) -> Dict[str, object]:
     """Start-up, memory, single-user latency and load of one bot, warm-up excluded."""
     result: Dict[str, object] = {}
     with serving(project, model, workdir, script[0][0], startups=args.startups) as (server, startups):
@@ -80,8 +82,10 @@ def measure_serving(project: Project, model: Path, workdir: Path, script: Sequen
         runs = [load.single_user(server.url, script, args.latency_messages) for _ in range(args.repeats)]
         result["latency"] = {
             **{key: stats.median_of(runs, key) for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms")},
-            "errors": sum(run["errors"] for run in runs), "empty_replies": sum(run["empty_replies"] for run in runs),
-            "runs": runs, "cpu": watch.stop(messages=sum(run["count"] for run in runs)),
+            "errors": sum(run["errors"] for run in runs),
+            "empty_replies": sum(run["empty_replies"] for run in runs),
+            "runs": runs,
+            "cpu": watch.stop(messages=sum(run["count"] for run in runs)),
         }
         result["load"] = {}
         for users in args.users:
@@ -97,16 +101,23 @@ def measure_serving(project: Project, model: Path, workdir: Path, script: Sequen
 def bench(args: argparse.Namespace) -> Dict[str, object]:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="cma-bench-"))
-    report: Dict[str, object] = {"machine": machine.describe(ROOT), "settings": {
-        "seconds": args.seconds, "users": args.users, "repeats": args.repeats, "startups": args.startups,
-        "latency_messages": args.latency_messages, "tracker_store": args.tracker_store,
-    }}
+    report: Dict[str, object] = {
+        "machine": machine.describe(ROOT),
+        "settings": {
+            "seconds": args.seconds,
+            "users": args.users,
+            "repeats": args.repeats,
+            "startups": args.startups,
+            "latency_messages": args.latency_messages,
+            "tracker_store": args.tracker_store,
+        },
+    }
     try:
         bots: Dict[str, tuple[Project, List[List[str]]]] = {
             "ours": (our_project(workdir, args.tracker_store), messages.OURS),
             "baseline": (baseline_project(workdir), messages.BASELINE),
         }
-        for name, (project, script) in bots.items():
+        for name, (project, _script) in bots.items():
             print(f"[bench] training {name} ...", flush=True)
             report[name] = {"train": measure_training(project, workdir)}
         for name, (project, script) in bots.items():
@@ -129,8 +140,11 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="single-user latency runs (median taken)")
     parser.add_argument("--startups", type=int, default=3, help="start-ups timed per bot (median taken)")
     parser.add_argument("--latency-messages", type=int, default=150, help="messages per latency run")
-    parser.add_argument("--tracker-store", default="sqlite",
-                        help="our bot's tracker store: sqlite (as `make run`), memory, or an SQLAlchemy URL")
+    parser.add_argument(
+        "--tracker-store",
+        default="sqlite",
+        help="our bot's tracker store: sqlite (as `make run`), memory, or an SQLAlchemy URL",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (models, logs)")
     parser.add_argument("--table", type=Path, help="only print the table of an earlier run's JSON file")
     args = parser.parse_args(list(argv) or None)
@@ -144,8 +158,10 @@ def main(argv: Sequence[str] = ()) -> int:
     for path in (RESULTS / f"bench-{stamp}.json", RESULTS / "bench-latest.json"):
         path.write_text(json.dumps(report, indent=2))
     print(stats.render(report["table"]))
-    print(f"\nmachine: {report['machine']['cpus']} CPUs, load average {report['machine']['loadavg_at_start']} at "
-          f"start, {report['machine']['loadavg_at_end']} at end; bench took {report['runtime_s']:.0f} s")
+    print(
+        f"\nmachine: {report['machine']['cpus']} CPUs, load average {report['machine']['loadavg_at_start']} at "
+        f"start, {report['machine']['loadavg_at_end']} at end; bench took {report['runtime_s']:.0f} s"
+    )
     print(f"written to {RESULTS / f'bench-{stamp}.json'} (and bench-latest.json)")
     return 0
 

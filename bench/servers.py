@@ -60,12 +60,29 @@ def rss_mb(pid: int) -> float:
 
 def train(project: Project, out: Path, cache: Path, log: Path) -> float:
     """Seconds of one `rasa train`; `cache` is Rasa's training cache (empty: from scratch)."""
-    args = [str(RASA), "train", "--config", str(project.config), "--domain", str(project.domain),
-            "--data", str(project.data), "--out", str(out), "--fixed-model-name", project.name]
+    args = [
+        str(RASA),
+        "train",
+        "--config",
+        str(project.config),
+        "--domain",
+        str(project.domain),
+        "--data",
+        str(project.data),
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        project.name,
+    ]
     started = time.perf_counter()
     with log.open("a") as output:
-        result = subprocess.run(args, cwd=project.root, env=quiet_env({"RASA_CACHE_DIRECTORY": str(cache)}),
-                                stdout=output, stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            args,
+            cwd=project.root,
+            env=quiet_env({"RASA_CACHE_DIRECTORY": str(cache)}),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"rasa train of {project.name} failed; see {log}")
@@ -119,9 +136,15 @@ def start_actions(workdir: Path) -> Service:
     return actions
 
 
-def start_rasa_timed(project: Project, model: Path, workdir: Path, first_message: str,
-                     actions: Optional[Service] = None, extra_env: Optional[Dict[str, str]] = None,
-                     timeout: float = 300) -> Server:
+def start_rasa_timed(
+    project: Project,
+    model: Path,
+    workdir: Path,
+    first_message: str,
+    actions: Optional[Service] = None,
+    extra_env: Optional[Dict[str, str]] = None,
+    timeout: float = 300,
+) -> Server:
     """Rasa with the REST channel; start-up is timed from the spawn to the first non-empty reply.
 
     Our bot is served as `make run` serves it (scripts/rasa_server.py, credentials.yml with the
@@ -139,12 +162,23 @@ def start_rasa_timed(project: Project, model: Path, workdir: Path, first_message
         credentials = workdir / "credentials.yml"
         credentials.write_text("rest:\n")
         started = time.perf_counter()
-        rasa = start_rasa(port, project.endpoints, log, model=model, credentials=credentials, env=extra_env,
-                          program=[str(RASA), "run"], cwd=project.root)
+        rasa = start_rasa(
+            port,
+            project.endpoints,
+            log,
+            model=model,
+            credentials=credentials,
+            env=extra_env,
+            program=[str(RASA), "run"],
+            cwd=project.root,
+        )
 
     def replied() -> bool:
-        response = requests.post(f"{rasa.url}/webhooks/rest/webhook", timeout=30,
-                                 json={"sender": f"startup-{os.urandom(4).hex()}", "message": first_message})
+        response = requests.post(
+            f"{rasa.url}/webhooks/rest/webhook",
+            timeout=30,
+            json={"sender": f"startup-{os.urandom(4).hex()}", "message": first_message},
+        )
         return response.ok and bool(response.json())
 
     try:
@@ -156,8 +190,14 @@ def start_rasa_timed(project: Project, model: Path, workdir: Path, first_message
 
 
 @contextlib.contextmanager
-def serving(project: Project, model: Path, workdir: Path, first_message: str, startups: int = 1,
-            extra_env: Optional[Dict[str, str]] = None) -> Iterator[tuple[Server, List[float]]]:
+def serving(
+    project: Project,
+    model: Path,
+    workdir: Path,
+    first_message: str,
+    startups: int = 1,
+    extra_env: Optional[Dict[str, str]] = None,
+) -> Iterator[tuple[Server, List[float]]]:
     """Start the bot `startups` times (start-up is timed each time) and yield the last, still running."""
     actions: Optional[Service] = None
     times: List[float] = []
@@ -183,6 +223,9 @@ def serving(project: Project, model: Path, workdir: Path, first_message: str, st
 def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_store: Optional[str]) -> Path:
     """Our production layout by default, as `make run`: SQL tracker store on SQLite, in-memory lock store."""
     url = f"sqlite:///{workdir / 'conversations.db'}" if tracker_store == "sqlite" else tracker_store
-    return write_endpoints(workdir / "endpoints.yml", f"{action_url}/webhook",
-                           None if tracker_store == "memory" else url,
-                           f"bench{os.urandom(4).hex()}" if lock_store == "redis" else None)
+    return write_endpoints(
+        workdir / "endpoints.yml",
+        f"{action_url}/webhook",
+        None if tracker_store == "memory" else url,
+        f"bench{os.urandom(4).hex()}" if lock_store == "redis" else None,
+    )

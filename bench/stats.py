@@ -102,10 +102,16 @@ def comparison(ours: dict, baseline: dict) -> List[Dict[str, object]]:
     for row in ROWS:
         mine, theirs = lookup(ours, row.key), lookup(baseline, row.key)
         ratio = round(mine / theirs, 3) if mine is not None and theirs else None
-        table.append({
-            "measure": row.label, "unit": row.unit, "ours": mine, "baseline": theirs,
-            "ratio": ratio, "target": verdict(row, mine, ratio, ours),
-        })
+        table.append(
+            {
+                "measure": row.label,
+                "unit": row.unit,
+                "ours": mine,
+                "baseline": theirs,
+                "ratio": ratio,
+                "target": verdict(row, mine, ratio, ours),
+            }
+        )
     return table
 
 
@@ -118,11 +124,20 @@ def _fmt(value: Optional[float]) -> str:
 def render(table: List[Dict[str, object]]) -> str:
     """Plain-text table for the terminal (also valid Markdown, so it can be pasted into the README)."""
     header = ["measure", "ours", "baseline", "ours/baseline", "target"]
-    lines = [[f"{r['measure']} ({r['unit']})" if r["unit"] else str(r["measure"]),
-              _fmt(r["ours"]), _fmt(r["baseline"]),
-              f"{r['ratio']:.2f}" if r["ratio"] is not None else "–", str(r["target"])] for r in table]
+    lines = [
+        [
+            f"{r['measure']} ({r['unit']})" if r["unit"] else str(r["measure"]),
+            _fmt(r["ours"]),
+            _fmt(r["baseline"]),
+            f"{r['ratio']:.2f}" if r["ratio"] is not None else "–",
+            str(r["target"]),
+        ]
+        for r in table
+    ]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
-           "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |" for line in lines]
+    out = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)) + " |" for line in lines]
     return "\n".join(out)

@@ -17,8 +17,15 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 BLUE = "#0b5cad"  # the widget's demo brand colour
 ORANGE = "#b35900"
-plt.rcParams.update({"svg.fonttype": "path", "font.size": 10, "axes.spines.top": False,
-                     "axes.spines.right": False, "svg.hashsalt": "cma-report"})
+plt.rcParams.update(
+    {
+        "svg.fonttype": "path",
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "cma-report",
+    }
+)
 
 
 def _data_uri(figure: plt.Figure) -> str:
@@ -33,8 +40,15 @@ def per_day(days: List[Dict[str, Any]]) -> str:
     figure, axes = plt.subplots(figsize=(8, 3))
     labels = [date.fromisoformat(d["date"]) for d in days]
     axes.plot(labels, [d["messages"] for d in days], color=BLUE, marker="o", markersize=3, label="Messages")
-    axes.plot(labels, [d["conversations"] for d in days], color=ORANGE, marker="s", markersize=3,
-              linestyle="--", label="Conversations")
+    axes.plot(
+        labels,
+        [d["conversations"] for d in days],
+        color=ORANGE,
+        marker="s",
+        markersize=3,
+        linestyle="--",
+        label="Conversations",
+    )
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0)
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=10))

@@ -51,7 +51,7 @@ def group_messages(texts: Sequence[str], max_distance: float = MAX_DISTANCE) -> 
     labels = _cluster(keys[:MAX_CLUSTERED], max_distance)
     labels += [f"single-{n}" for n in range(len(keys) - len(labels))]
     members: Dict[object, List[str]] = {}
-    for key, label in zip(keys, labels):
+    for key, label in zip(keys, labels, strict=False):
         members.setdefault(label, []).append(key)
     groups = [Group([shown[k] for k in ks], [counts[k] for k in ks], ks) for ks in members.values()]
     return sorted(groups, key=lambda g: (-g.total, normalise(g.texts[0])))

@@ -92,10 +92,16 @@ class Period:
 
 
 # Where the derived wording ("Inform") would not tell an advisor what was asked.
-LABELS = {"inform": "Follow-up (e.g. \"and per hour?\")", "ask_what_is_cma": "What is a CMA",
-          "definition": "What is a CMA", "ask_other_meaning": "Another \"CMA\" (e.g. accountant)",
-          "start_advisor": "Which credential fits me (questionnaire)", "talk_to_human": "Talk to a person",
-          "ask_why": "Why the questionnaire asks that", "stop": "Stop the questionnaire"}
+LABELS = {
+    "inform": 'Follow-up (e.g. "and per hour?")',
+    "ask_what_is_cma": "What is a CMA",
+    "definition": "What is a CMA",
+    "ask_other_meaning": 'Another "CMA" (e.g. accountant)',
+    "start_advisor": "Which credential fits me (questionnaire)",
+    "talk_to_human": "Talk to a person",
+    "ask_why": "Why the questionnaire asks that",
+    "stop": "Stop the questionnaire",
+}
 
 
 def label(name: Optional[str]) -> str:
@@ -163,9 +169,20 @@ def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
         kind = event.get("event")
         if kind == "user":
             intent = _intent(event)
-            found.append((index, Message(event.get("text") or "", float(event.get("timestamp") or 0), intent,
-                                         _guess(event), _is_click(event), intent in FALLBACK_INTENTS,
-                                         _subjects(event))))
+            found.append(
+                (
+                    index,
+                    Message(
+                        event.get("text") or "",
+                        float(event.get("timestamp") or 0),
+                        intent,
+                        _guess(event),
+                        _is_click(event),
+                        intent in FALLBACK_INTENTS,
+                        _subjects(event),
+                    ),
+                )
+            )
         elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
             found[-1][1].fell_back = True  # understood an intent, but not what to do with it
     return found
@@ -197,9 +214,12 @@ class Collected:
     subject_labels: Dict[str, str] = field(default_factory=dict)  # "gap:cost" -> "Costs and fees"
 
 
-def collect(conversations: Iterable[Conversation], period: Period,
-            clean: Callable[[str], str] = lambda text: text,
-            subject_labels: Optional[Dict[str, str]] = None) -> Collected:
+def collect(
+    conversations: Iterable[Conversation],
+    period: Period,
+    clean: Callable[[str], str] = lambda text: text,
+    subject_labels: Optional[Dict[str, str]] = None,
+) -> Collected:
     """One pass over the conversations; only what happened within `period` counts.
 
     `clean` is applied to every message text kept for showing (e.g. redaction);
@@ -244,8 +264,14 @@ def collect(conversations: Iterable[Conversation], period: Period,
     return found
 
 
-def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple[int, Message]], index: int,
-              rating: str, topic: str) -> None:
+def _feedback(
+    found: Collected,
+    conversation: Conversation,
+    messages: List[Tuple[int, Message]],
+    index: int,
+    rating: str,
+    topic: str,
+) -> None:
     found.ratings[topic][rating] += 1
     if rating != "negative":
         return
@@ -255,18 +281,23 @@ def _feedback(found: Collected, conversation: Conversation, messages: List[Tuple
         found.down_questions.append(before[-1])
     # The rated answer came before the 👎 click (the action's own "thanks" comes after it).
     clicked = earlier[-1][0] if earlier else index
-    found.thumbs_down.append({
-        "topic": topic,
-        "topic_label": label(topic),
-        "date": found.period.day(float(conversation.events[index]["timestamp"])).isoformat(),
-        "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
-        "bot_answer": _last_bot_text(conversation.events[:clicked], found.clean),
-    })
+    found.thumbs_down.append(
+        {
+            "topic": topic,
+            "topic_label": label(topic),
+            "date": found.period.day(float(conversation.events[index]["timestamp"])).isoformat(),
+            "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
+            "bot_answer": _last_bot_text(conversation.events[:clicked], found.clean),
+        }
+    )
 
 
-def build(conversations: Iterable[Conversation], period: Period,
-          clean: Callable[[str], str] = lambda text: text,
-          subject_labels: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+def build(
+    conversations: Iterable[Conversation],
+    period: Period,
+    clean: Callable[[str], str] = lambda text: text,
+    subject_labels: Optional[Dict[str, str]] = None,
+) -> Dict[str, Any]:
     """All the report's numbers for `period`, as JSON-ready data."""
     return summary(collect(conversations, period, clean, subject_labels))
 
@@ -286,8 +317,11 @@ def summary(found: Collected) -> Dict[str, Any]:
             "median_minutes_per_conversation": _median(found.minutes),
         },
         "per_day": [
-            {"date": day.isoformat(), "conversations": found.day_conversations[day],
-             "messages": found.day_messages[day]}
+            {
+                "date": day.isoformat(),
+                "conversations": found.day_conversations[day],
+                "messages": found.day_messages[day],
+            }
             for day in period.days()
         ],
         "topics": [
@@ -310,8 +344,9 @@ def summary(found: Collected) -> Dict[str, Any]:
             "negative": sum(c["negative"] for c in ratings.values()),
             "by_topic": [
                 {"topic": topic, "label": label(topic), "positive": c["positive"], "negative": c["negative"]}
-                for topic, c in sorted(ratings.items(), key=lambda item: (-item[1]["negative"], -sum(item[1].values()),
-                                                                          item[0]))
+                for topic, c in sorted(
+                    ratings.items(), key=lambda item: (-item[1]["negative"], -sum(item[1].values()), item[0])
+                )
             ],
             "thumbs_down": found.thumbs_down,
         },
@@ -322,8 +357,9 @@ def summary(found: Collected) -> Dict[str, Any]:
             "by_credential": _ranked(Counter(c for r in recommendations for c in r), "credential"),
             "by_combination": [
                 {"credentials": list(combination), "count": count}
-                for combination, count in sorted(Counter(tuple(r) for r in recommendations).items(),
-                                                 key=lambda item: (-item[1], item[0]))
+                for combination, count in sorted(
+                    Counter(tuple(r) for r in recommendations).items(), key=lambda item: (-item[1], item[0])
+                )
             ],
             "none_suitable": sum(1 for r in recommendations if not r),
         },
@@ -337,25 +373,28 @@ def cannot_answer(found: Collected) -> List[Dict[str, Any]]:
     rows = []
     for (kind, subject), messages in found.uncovered.items():
         key = f"{kind}:{subject}"
-        rows.append({
-            "kind": kind,
-            "subject": subject,
-            "label": found.subject_labels.get(key) or label(subject),
-            "messages": len(messages),
-            "texts": _counted(messages, found.clean),
-        })
+        rows.append(
+            {
+                "kind": kind,
+                "subject": subject,
+                "label": found.subject_labels.get(key) or label(subject),
+                "messages": len(messages),
+                "texts": _counted(messages, found.clean),
+            }
+        )
     return sorted(rows, key=lambda row: (-row["messages"], row["label"]))
 
 
 def _kind(intent: str) -> str:
-    """"question" (the topics chart), "small_talk" or "out_of_scope" (each shown on its own)."""
+    """ "question" (the topics chart), "small_talk" or "out_of_scope" (each shown on its own)."""
     if intent in SMALL_TALK_INTENTS:
         return "small_talk"
     return "out_of_scope" if intent in OUT_OF_SCOPE_INTENTS else "question"
 
 
-def fix_first(fallbacks: Sequence[Message], down_questions: Sequence[Message],
-              clean: Callable[[str], str]) -> List[Dict[str, Any]]:
+def fix_first(
+    fallbacks: Sequence[Message], down_questions: Sequence[Message], clean: Callable[[str], str]
+) -> List[Dict[str, Any]]:
     """Groups of similar failing messages, the most frequent first: where new training data pays most."""
     reasons: Dict[str, Counter] = defaultdict(Counter)
     texts: List[str] = []
@@ -369,13 +408,17 @@ def fix_first(fallbacks: Sequence[Message], down_questions: Sequence[Message],
     result = []
     for group in group_messages(texts)[:FIX_FIRST]:
         why: Counter = sum((reasons[k] for k in group.keys), Counter())
-        result.append({
-            "messages": group.total,
-            "not_understood": why[NOT_UNDERSTOOD],
-            "thumbs_down": why[THUMBS_DOWN],
-            "examples": [{"text": t if len(t) <= TEXT_LIMIT else t[:TEXT_LIMIT] + "…", "count": c}
-                         for t, c in zip(group.texts, group.counts)],
-        })
+        result.append(
+            {
+                "messages": group.total,
+                "not_understood": why[NOT_UNDERSTOOD],
+                "thumbs_down": why[THUMBS_DOWN],
+                "examples": [
+                    {"text": t if len(t) <= TEXT_LIMIT else t[:TEXT_LIMIT] + "…", "count": c}
+                    for t, c in zip(group.texts, group.counts, strict=False)
+                ],
+            }
+        )
     return result
 
 
@@ -407,8 +450,10 @@ def _counted(messages: Sequence[Message], clean: Callable[[str], str]) -> List[D
         key = normalise(text)
         counts[key] += 1
         first.setdefault(key, text)
-    return [{"text": first[key], "count": count}
-            for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [
+        {"text": first[key], "count": count}
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def _ranked(counts: Counter, key: str) -> List[Dict[str, Any]]:

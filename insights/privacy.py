@@ -40,11 +40,27 @@ SSN = re.compile(r"(?<![\w$.,-])\d{3}-\d{2}-\d{4}(?![\w-])")
 # A letter or two and six or more digits (A00123456): the shape of school and member IDs.
 ID_SHAPED = re.compile(r"\b[a-z]{1,2}\d{6,}\b", re.IGNORECASE)
 
-MONTHS = {name: number for number, names in enumerate((
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-    ("november", "nov"), ("december", "dec"),
-), start=1) for name in names}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 DATE = re.compile(
@@ -101,7 +117,7 @@ def _birth_date(match: re.Match, text: str) -> bool:
     parts = _day_month_year(match)
     if parts is None:
         return False
-    if BIRTH_CUE.search(text[max(0, match.start() - BIRTH_CUE_REACH):match.start()]):
+    if BIRTH_CUE.search(text[max(0, match.start() - BIRTH_CUE_REACH) : match.start()]):
         return True
     year = parts[2]
     return year is not None and year <= date.today().year - BIRTH_YEARS_AGO

@@ -49,15 +49,18 @@ def _date(text: str, option: str) -> date:
 
 
 def period_text(period: metrics.Period) -> str:
-    """"1 Nov 2026 to 30 Nov 2026" (or one day)."""
+    """ "1 Nov 2026 to 30 Nov 2026" (or one day)."""
+
     def day(d: date) -> str:
         return f"{d.day} {d:%b %Y}"
+
     return day(period.since) if period.since == period.until else f"{day(period.since)} to {day(period.until)}"
 
 
 def render_html(report: Dict[str, Any], period: metrics.Period, redacted: bool) -> str:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                     undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     questions = [row for row in report["topics"] if row["kind"] == "question"]
     return environment.get_template("report.html").render(
         report=report,
@@ -87,8 +90,9 @@ def subject_labels() -> Dict[str, str]:
 def write_report(url: str, period: metrics.Period, out: Path, redacted: bool = False) -> Dict[str, Any]:
     """Reads the store, writes OUT/report.html and OUT/report.json; returns the numbers."""
     conversations = read_conversations(url, period.start, period.end)
-    report = metrics.build(conversations, period, clean=redact if redacted else lambda text: text,
-                           subject_labels=subject_labels())
+    report = metrics.build(
+        conversations, period, clean=redact if redacted else lambda text: text, subject_labels=subject_labels()
+    )
     report["redacted"] = redacted
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -100,10 +104,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--since", help=f"first day, YYYY-MM-DD (default: {DEFAULT_DAYS} days before --until)")
     parser.add_argument("--until", help="last day, YYYY-MM-DD, included (default: today)")
-    parser.add_argument("--redact", action="store_true", help="mask e-mail addresses, phone, card and ID numbers and dates of birth in messages")
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask e-mail addresses, phone, card and ID numbers and dates of birth in messages",
+    )
     parser.add_argument("--url", default=tracker_store_url(), help="tracker store SQLAlchemy URL")
-    parser.add_argument("--timezone", default=os.environ.get("REPORT_TIMEZONE", "UTC"),
-                        help="where days begin and end (default: $REPORT_TIMEZONE, else UTC)")
+    parser.add_argument(
+        "--timezone",
+        default=os.environ.get("REPORT_TIMEZONE", "UTC"),
+        help="where days begin and end (default: $REPORT_TIMEZONE, else UTC)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for report.html and report.json")
     args = parser.parse_args(argv)
     try:
@@ -116,8 +127,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(error, file=sys.stderr)
         return 1
     totals = report["totals"]
-    print(f"{period_text(period)}: {totals['conversations']} conversation(s), {totals['messages']} message(s), "
-          f"{report['fallback']['messages']} not understood, {report['feedback']['negative']} rated 👎")
+    print(
+        f"{period_text(period)}: {totals['conversations']} conversation(s), {totals['messages']} message(s), "
+        f"{report['fallback']['messages']} not understood, {report['feedback']['negative']} rated 👎"
+    )
     print(f"wrote {args.out / 'report.html'} and {args.out / 'report.json'}")
     return 0
 

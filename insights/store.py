@@ -48,8 +48,10 @@ def read_conversations(url: str, start: float, end: float) -> List[Conversation]
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
         # Opening it would create an empty file; more likely the URL is wrong or nothing ran yet.
-        raise StoreError(f"no tracker store at {shown}: has the assistant stored any conversation yet? "
-                         "(for PostgreSQL set TRACKER_STORE_URL or --url)")
+        raise StoreError(
+            f"no tracker store at {shown}: has the assistant stored any conversation yet? "
+            "(for PostgreSQL set TRACKER_STORE_URL or --url)"
+        )
     engine = sa.create_engine(url)
     try:
         if not sa.inspect(engine).has_table("events"):

@@ -44,8 +44,9 @@ def triage_groups(found: metrics.Collected) -> List[TriageGroup]:
     reasons: Dict[str, Counter] = defaultdict(Counter)
     leanings: Dict[str, Counter] = defaultdict(Counter)
     texts: List[str] = []
-    for message, reason in [(m, metrics.NOT_UNDERSTOOD) for m in found.fallbacks] + \
-                           [(m, metrics.THUMBS_DOWN) for m in found.down_questions]:
+    for message, reason in [(m, metrics.NOT_UNDERSTOOD) for m in found.fallbacks] + [
+        (m, metrics.THUMBS_DOWN) for m in found.down_questions
+    ]:
         text = " ".join(redact(message.text).split())  # one line: each example is one YAML list item
         if message.click or len(text) > metrics.TEXT_LIMIT:
             continue  # a button is not a phrasing; a pasted essay is no training example
@@ -61,14 +62,17 @@ def triage_groups(found: metrics.Collected) -> List[TriageGroup]:
         why: Counter = sum((reasons[k] for k in group.keys), Counter())
         lean: Counter = sum((leanings[k] for k in group.keys), Counter())
         suggestion = min(lean, key=lambda intent: (-lean[intent], intent)) if lean else UNKNOWN_INTENT
-        groups.append(TriageGroup(group.texts, group.total, why[metrics.NOT_UNDERSTOOD], why[metrics.THUMBS_DOWN],
-                                  suggestion))
+        groups.append(
+            TriageGroup(group.texts, group.total, why[metrics.NOT_UNDERSTOOD], why[metrics.THUMBS_DOWN], suggestion)
+        )
     return groups
 
 
 def _why(group: TriageGroup) -> str:
-    parts = [f"{group.not_understood} not understood" if group.not_understood else "",
-             f"{group.thumbs_down} rated 👎" if group.thumbs_down else ""]
+    parts = [
+        f"{group.not_understood} not understood" if group.not_understood else "",
+        f"{group.thumbs_down} rated 👎" if group.thumbs_down else "",
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -105,8 +109,9 @@ def render_yaml(groups: Sequence[TriageGroup], period: metrics.Period) -> str:
 
 def has_labelling(path: Path) -> bool:
     """Whether someone has started uncommenting the draft (so it must not be overwritten)."""
-    return path.exists() and any(line.strip() and not line.lstrip().startswith("#")
-                                 for line in path.read_text(encoding="utf-8").splitlines())
+    return path.exists() and any(
+        line.strip() and not line.lstrip().startswith("#") for line in path.read_text(encoding="utf-8").splitlines()
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -123,8 +128,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if has_labelling(args.out) and not args.force:
-        print(f"{args.out} has uncommented lines (labelling in progress): not overwritten. "
-              "Move the labelled examples into data/nlu/ first, or use --force.", file=sys.stderr)
+        print(
+            f"{args.out} has uncommented lines (labelling in progress): not overwritten. "
+            "Move the labelled examples into data/nlu/ first, or use --force.",
+            file=sys.stderr,
+        )
         return 1
     try:
         found = metrics.collect(read_conversations(args.url, period.start, period.end), period)

@@ -28,11 +28,26 @@ sys.path.insert(0, str(ROOT))
 from cma_stack import Stack, postgres_database, running_stack  # noqa: E402
 
 QUESTIONS = [
-    "hi", "what does a medical assistant do?", "how much do CMAs make?", "and per hour?",
-    "what about without certification?", "what's the job outlook?", "tell me about the RMA", "who offers it?",
-    "how do I get it?", "what's the NCMA?", "and the CMA?", "cma vs rma", "and the ccma?",
-    "what skills do I need?", "and the people skills?", "how much is the exam fee?", "what's on the exam?",
-    "do I have to renew it?", "where can this career lead?", "thanks!",
+    "hi",
+    "what does a medical assistant do?",
+    "how much do CMAs make?",
+    "and per hour?",
+    "what about without certification?",
+    "what's the job outlook?",
+    "tell me about the RMA",
+    "who offers it?",
+    "how do I get it?",
+    "what's the NCMA?",
+    "and the CMA?",
+    "cma vs rma",
+    "and the ccma?",
+    "what skills do I need?",
+    "and the people skills?",
+    "how much is the exam fee?",
+    "what's on the exam?",
+    "do I have to renew it?",
+    "where can this career lead?",
+    "thanks!",
 ]
 
 

@@ -33,13 +33,19 @@ AVERAGES = ("micro avg", "macro avg", "weighted avg", "accuracy")
 
 def intents_of(report: Dict[str, object]) -> Dict[str, dict]:
     """Per-intent rows of a Rasa report (the averages and accuracy left out)."""
-    return {name: values for name, values in report.items()
-            if isinstance(values, dict) and "support" in values and name not in AVERAGES}
+    return {
+        name: values
+        for name, values in report.items()
+        if isinstance(values, dict) and "support" in values and name not in AVERAGES
+    }
 
 
 def confused_pairs(report: Dict[str, object], top: int = 8) -> List[Tuple[int, str, str]]:
-    pairs = [(count, name, other) for name, values in intents_of(report).items()
-             for other, count in (values.get("confused_with") or {}).items()]
+    pairs = [
+        (count, name, other)
+        for name, values in intents_of(report).items()
+        for other, count in (values.get("confused_with") or {}).items()
+    ]
     return sorted(pairs, reverse=True)[:top]
 
 
@@ -58,11 +64,20 @@ def _margin(value: float, floor: float) -> str:
     return f"{_check(value >= floor)} ({'by' if value < floor else 'above by'} {abs(value - floor):.3f})"
 
 
-def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], entities: Optional[Path],
-          out: Path, real: Optional[Path] = None) -> Tuple[str, bool]:
+def build(
+    cv: Optional[Path],
+    holdout: Optional[Path],
+    stories: Optional[Path],
+    entities: Optional[Path],
+    out: Path,
+    real: Optional[Path] = None,
+) -> Tuple[str, bool]:
     """The Markdown text and whether every floor that was measured is met."""
-    reports = {label: json.loads((path / "intent_report.json").read_text())
-               for label, path in (("cross-validation", cv), ("held-out", holdout)) if path}
+    reports = {
+        label: json.loads((path / "intent_report.json").read_text())
+        for label, path in (("cross-validation", cv), ("held-out", holdout))
+        if path
+    }
     overview = ["| measure | result | floor | |", "|---|---|---|---|"]
     all_ok = True
     if cv:
@@ -70,30 +85,38 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
         weighted = cv_report["weighted avg"]["f1-score"]
         worst_name, worst = min(((n, v["f1-score"]) for n, v in intents_of(cv_report).items()), key=lambda i: i[1])
         ok_weighted, ok_worst = weighted >= WEIGHTED_F1_FLOOR, worst >= INTENT_F1_FLOOR
-        overview += [f"| 5-fold cross-validation, weighted intent F1 | {weighted:.3f} | ≥ {WEIGHTED_F1_FLOOR} | "
-                     f"{_margin(weighted, WEIGHTED_F1_FLOOR)} |",
-                     f"| lowest intent F1 (cross-validation) | {worst:.3f} ({worst_name}) | ≥ {INTENT_F1_FLOOR} | "
-                     f"{_check(ok_worst)} |"]
+        overview += [
+            f"| 5-fold cross-validation, weighted intent F1 | {weighted:.3f} | ≥ {WEIGHTED_F1_FLOOR} | "
+            f"{_margin(weighted, WEIGHTED_F1_FLOOR)} |",
+            f"| lowest intent F1 (cross-validation) | {worst:.3f} ({worst_name}) | ≥ {INTENT_F1_FLOOR} | "
+            f"{_check(ok_worst)} |",
+        ]
         all_ok &= ok_weighted and ok_worst
     if holdout:
         weighted = reports["held-out"]["weighted avg"]["f1-score"]
         ok = weighted >= HOLDOUT_F1_FLOOR
         examples = sum(v["support"] for v in intents_of(reports["held-out"]).values())
-        overview.append(f"| held-out file ({examples} examples), weighted intent F1 | {weighted:.3f} | "
-                        f"≥ {HOLDOUT_F1_FLOOR} | {_margin(weighted, HOLDOUT_F1_FLOOR)} |")
+        overview.append(
+            f"| held-out file ({examples} examples), weighted intent F1 | {weighted:.3f} | "
+            f"≥ {HOLDOUT_F1_FLOOR} | {_margin(weighted, HOLDOUT_F1_FLOOR)} |"
+        )
         all_ok &= ok
     entity_results = json.loads(entities.read_text()) if entities else {}
     for source, result in entity_results.items():
-        overview.append(f"| entity F1 on {source} ({result['report']['weighted avg']['support']} entities) | "
-                        f"{result['report']['weighted avg']['f1-score']:.3f} | – | |")
+        overview.append(
+            f"| entity F1 on {source} ({result['report']['weighted avg']['support']} entities) | "
+            f"{result['report']['weighted avg']['f1-score']:.3f} | – | |"
+        )
     if stories:
         story = json.loads((stories / "story_report.json").read_text())
         conversations = story.get("conversation_accuracy", {})
         accuracy = conversations.get("accuracy", 0.0)
         ok = accuracy >= STORY_ACCURACY_FLOOR
-        overview += [f"| test stories, conversations right | {conversations.get('correct', 0)}/"
-                     f"{conversations.get('total', 0)} ({accuracy:.1%}) | 100% | {_check(ok)} |",
-                     f"| test stories, actions right | {story.get('accuracy', float('nan')):.3f} | – | |"]
+        overview += [
+            f"| test stories, conversations right | {conversations.get('correct', 0)}/"
+            f"{conversations.get('total', 0)} ({accuracy:.1%}) | 100% | {_check(ok)} |",
+            f"| test stories, actions right | {story.get('accuracy', float('nan')):.3f} | – | |",
+        ]
         all_ok &= ok
 
     real_lines: List[str] = []
@@ -104,32 +127,54 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
             if not row["questions"]:
                 continue
             ok_pass, ok_wrong = row["pass_rate"] >= REAL_PASS_FLOOR, row["wrong_topic_rate"] <= REAL_WRONG_TOPIC_CEILING
-            overview += [f"| real questions, {split} ({row['questions']}): answered as they should be | "
-                         f"{row['pass_rate']:.1f} % | ≥ {REAL_PASS_FLOOR:g} % | {_check(ok_pass)} |",
-                         f"| real questions, {split}: confident answer to another question | "
-                         f"{row['wrong_topic_rate']:.1f} % ({row['wrong_topic']}) | ≤ {REAL_WRONG_TOPIC_CEILING:g} % | "
-                         f"{_check(ok_wrong)} |"]
+            overview += [
+                f"| real questions, {split} ({row['questions']}): answered as they should be | "
+                f"{row['pass_rate']:.1f} % | ≥ {REAL_PASS_FLOOR:g} % | {_check(ok_pass)} |",
+                f"| real questions, {split}: confident answer to another question | "
+                f"{row['wrong_topic_rate']:.1f} % ({row['wrong_topic']}) | ≤ {REAL_WRONG_TOPIC_CEILING:g} % | "
+                f"{_check(ok_wrong)} |",
+            ]
             if split == "holdout":
                 all_ok &= ok_pass and ok_wrong
-        real_lines = ["", "## Real questions (tests/real_questions.yml)", "",
-                      "| part | questions | pass | wrong topic | honest gap | not understood | refused | by kind |",
-                      "|---|---|---|---|---|---|---|---|"]
+        real_lines = [
+            "",
+            "## Real questions (tests/real_questions.yml)",
+            "",
+            "| part | questions | pass | wrong topic | honest gap | not understood | refused | by kind |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for split, row in table.items():
             kinds = ", ".join(f"{k} {v}" for k, v in row["by_kind"].items())
-            real_lines.append(f"| {split} | {row['questions']} | {row['pass_rate']:.1f} % | {row['wrong_topic']} | "
-                              f"{row['honest_gap']} | {row['not_understood']} | {row['refused']} | {kinds} |")
-        real_lines += ["", f"Every reply: {_link(real / 'results.json', out)}; every failure: "
-                       f"{_link(real / 'failures.md', out)}."]
+            real_lines.append(
+                f"| {split} | {row['questions']} | {row['pass_rate']:.1f} % | {row['wrong_topic']} | "
+                f"{row['honest_gap']} | {row['not_understood']} | {row['refused']} | {kinds} |"
+            )
+        real_lines += [
+            "",
+            f"Every reply: {_link(real / 'results.json', out)}; every failure: {_link(real / 'failures.md', out)}.",
+        ]
 
-    lines = ["# Evaluation summary", "", "Written by `make evaluate` (scripts/summarize_eval.py).", "", *overview,
-             *real_lines]
+    lines = [
+        "# Evaluation summary",
+        "",
+        "Written by `make evaluate` (scripts/summarize_eval.py).",
+        "",
+        *overview,
+        *real_lines,
+    ]
     if reports:
         labels = list(reports)
-        names = sorted({n for r in reports.values() for n in intents_of(r)},
-                       key=lambda n: intents_of(reports[labels[0]]).get(n, {}).get("f1-score", 1.0))
-        lines += ["", "## Intents (sorted by the first column)", "",
-                  "| intent | " + " | ".join(f"F1 {label} (support)" for label in labels) + " |",
-                  "|---|" + "---|" * len(labels)]
+        names = sorted(
+            {n for r in reports.values() for n in intents_of(r)},
+            key=lambda n: intents_of(reports[labels[0]]).get(n, {}).get("f1-score", 1.0),
+        )
+        lines += [
+            "",
+            "## Intents (sorted by the first column)",
+            "",
+            "| intent | " + " | ".join(f"F1 {label} (support)" for label in labels) + " |",
+            "|---|" + "---|" * len(labels),
+        ]
         for name in names:
             cells = []
             for label in labels:
@@ -140,15 +185,24 @@ def build(cv: Optional[Path], holdout: Optional[Path], stories: Optional[Path], 
             lines += ["", f"Most confused, {label} (true → predicted: count):", ""]
             lines += [f"- {name} → {other}: {count}" for count, name, other in confused_pairs(report)] or ["- none"]
     for source, result in entity_results.items():
-        lines += ["", f"## Entities on {source}", "",
-                  "Span-exact (label, start, end); Rasa's own reports leave out spaCy-extracted entities.", "",
-                  "| entity | F1 | precision | recall | support | false positives |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Entities on {source}",
+            "",
+            "Span-exact (label, start, end); Rasa's own reports leave out spaCy-extracted entities.",
+            "",
+            "| entity | F1 | precision | recall | support | false positives |",
+            "|---|---|---|---|---|---|",
+        ]
         for label, values in result["report"].items():
             if label != "weighted avg":
-                lines.append(f"| {label} | {values['f1-score']:.3f} | {values['precision']:.3f} | "
-                             f"{values['recall']:.3f} | {values['support']} | {values['false_positives']} |")
-        lines += [f"- `{m['text']}`: missed {m['missed']}, unexpected {m['unexpected']}"
-                  for m in result["mistakes"][:8]]
+                lines.append(
+                    f"| {label} | {values['f1-score']:.3f} | {values['precision']:.3f} | "
+                    f"{values['recall']:.3f} | {values['support']} | {values['false_positives']} |"
+                )
+        lines += [
+            f"- `{m['text']}`: missed {m['missed']}, unexpected {m['unexpected']}" for m in result["mistakes"][:8]
+        ]
     images = [image for path in (cv, holdout, stories) if path for image in sorted(path.glob("*.png"))]
     if images:
         lines += ["", "## Rasa's plots", ""] + [f"- {_link(image, out)}" for image in images]

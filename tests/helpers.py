@@ -20,13 +20,16 @@ ACTIONS: Dict[str, Action] = {
     cls().name(): cls()
     for module in (topic_actions, questionnaire_actions)
     for cls in vars(module).values()
-    if isinstance(cls, type) and issubclass(cls, Action) and cls.__module__ == module.__name__
+    if isinstance(cls, type)
+    and issubclass(cls, Action)
+    and cls.__module__ == module.__name__
     and cls not in (topic_actions.TopicAnswer, questionnaire_actions.AskAdvisorQuestion)
 }
 
 
-def make_tracker(intent: str, entities: Sequence[Tuple[str, str]] = (), slots: Optional[Dict[str, Any]] = None,
-                 text: str = "") -> Tracker:
+def make_tracker(
+    intent: str, entities: Sequence[Tuple[str, str]] = (), slots: Optional[Dict[str, Any]] = None, text: str = ""
+) -> Tracker:
     return Tracker(
         sender_id="test-user",
         slots=dict(slots or {}),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from rasa_sdk.executor import CollectingDispatcher
 
 from cma_stack import ROOT
@@ -23,28 +22,88 @@ def test_every_domain_action_is_implemented():
 @pytest.mark.parametrize(
     "action, intent, entities, expected",
     [
-        ("action_answer_definition", "ask_what_is_cma", [], ["completed training", "American Association of Medical Assistants"]),
-        ("action_answer_duties", "ask_duties", [], ["vital signs", "Scheduling appointments", "laboratory samples", "vary"]),
+        (
+            "action_answer_definition",
+            "ask_what_is_cma",
+            [],
+            ["completed training", "American Association of Medical Assistants"],
+        ),
+        (
+            "action_answer_duties",
+            "ask_duties",
+            [],
+            ["vital signs", "Scheduling appointments", "laboratory samples", "vary"],
+        ),
         ("action_answer_pay", "ask_pay", [], ["$17.88", "$37,190", "$20.76", "$39,085", "BLS figures", "AAMA figures"]),
-        ("action_answer_pay_factors", "ask_pay_factors", [], ["geographic region", "work setting", "practice specialty", "urban"]),
+        (
+            "action_answer_pay_factors",
+            "ask_pay_factors",
+            [],
+            ["geographic region", "work setting", "practice specialty", "urban"],
+        ),
         ("action_answer_outlook", "ask_outlook", [], ["16 percent", "2021 and 2031", "about 5 percent", "BLS"]),
         ("action_answer_skills", "ask_skills", [], ["Technical", "Human", "office administration", "customer service"]),
-        ("action_answer_career_paths", "ask_career_paths", [], ["cardiology", "pediatrics", "registered nurse", "teaching"]),
+        (
+            "action_answer_career_paths",
+            "ask_career_paths",
+            [],
+            ["cardiology", "pediatrics", "registered nurse", "teaching"],
+        ),
         ("action_answer_why_certify", "ask_why_certify", [], ["competitive", "tangible proof", "$39,085", "$37,190"]),
         ("action_answer_how_to_become", "ask_how_to_become", [], ["1. ", "accredited", "military", "exam", "Renew"]),
         ("action_answer_programs", "ask_programs", [], ["ABHES", "CAAHEP", "pharmacology", "computer applications"]),
-        ("action_answer_exam", "ask_exam", [], ["medical terminology", "clinical patient care", "medical laws and ethics"]),
+        (
+            "action_answer_exam",
+            "ask_exam",
+            [],
+            ["medical terminology", "clinical patient care", "medical laws and ethics"],
+        ),
         ("action_answer_renewal", "ask_renewal", [], ["every few years", "renewal fee", "continuing education"]),
         ("action_answer_credentials", "ask_credentials_list", [], ["CMA", "RMA", "NCMA", "CCMA", "AAMA", "NHA"]),
-        ("action_answer_credential", "ask_credential_details", [("credential", "CCMA")], ["National Healthcareer Association", "clinical side"]),
-        ("action_answer_issuer", "ask_issuer", [("credential", "NCMA")], ["National Center for Competency Testing", "https://www.ncctinc.com"]),
-        ("action_answer_issuer", "ask_issuer", [], ["American Medical Technologists", "National Healthcareer Association"]),
-        ("action_answer_compare", "compare_credentials", [("credential", "NCMA"), ("credential", "CCMA")], ["NCCT", "NHA", "military"]),
+        (
+            "action_answer_credential",
+            "ask_credential_details",
+            [("credential", "CCMA")],
+            ["National Healthcareer Association", "clinical side"],
+        ),
+        (
+            "action_answer_issuer",
+            "ask_issuer",
+            [("credential", "NCMA")],
+            ["National Center for Competency Testing", "https://www.ncctinc.com"],
+        ),
+        (
+            "action_answer_issuer",
+            "ask_issuer",
+            [],
+            ["American Medical Technologists", "National Healthcareer Association"],
+        ),
+        (
+            "action_answer_compare",
+            "compare_credentials",
+            [("credential", "NCMA"), ("credential", "CCMA")],
+            ["NCCT", "NHA", "military"],
+        ),
         ("action_answer_eligibility", "ask_eligibility", [("credential", "CMA")], ["CAAHEP or ABHES", "exam"]),
-        ("action_answer_eligibility", "ask_eligibility", [("credential", "NCMA")], ["don't say how many years", "https://www.ncctinc.com"]),
+        (
+            "action_answer_eligibility",
+            "ask_eligibility",
+            [("credential", "NCMA")],
+            ["don't say how many years", "https://www.ncctinc.com"],
+        ),
         ("action_answer_eligibility", "ask_eligibility", [], ["Work experience", "US military", "RMA, NCMA or CCMA"]),
-        ("action_answer_organization", "ask_organization", [("organization", "CAAHEP")], ["Commission on Accreditation", "https://www.caahep.org"]),
-        ("action_answer_cost", "ask_cost", [("credential", "RMA")], ["don't cover", "American Medical Technologists", "https://americanmedtech.org"]),
+        (
+            "action_answer_organization",
+            "ask_organization",
+            [("organization", "CAAHEP")],
+            ["Commission on Accreditation", "https://www.caahep.org"],
+        ),
+        (
+            "action_answer_cost",
+            "ask_cost",
+            [("credential", "RMA")],
+            ["don't cover", "American Medical Technologists", "https://americanmedtech.org"],
+        ),
         ("action_answer_duration", "ask_duration", [], ["don't cover", "CAAHEP", "ABHES"]),
     ],
 )
@@ -161,11 +220,17 @@ def _run(action: str, tracker):
 
 
 def test_an_unsure_topic_guess_asks_which_question_was_meant():
-    messages, events = _run("action_answer_exam", _typed("why take it at all", ("ask_exam", 0.42),
-                                                         ("ask_why_certify", 0.3), ("greet", 0.1), ("ask_pay", 0.05)))
+    messages, events = _run(
+        "action_answer_exam",
+        _typed("why take it at all", ("ask_exam", 0.42), ("ask_why_certify", 0.3), ("greet", 0.1), ("ask_pay", 0.05)),
+    )
     assert len(messages) == 1 and "Did you mean one of these?" in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_exam", "/ask_why_certify", "/ask_pay",
-                                                               "/talk_to_human"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/ask_exam",
+        "/ask_why_certify",
+        "/ask_pay",
+        "/talk_to_human",
+    ]
     assert events == []  # nothing remembered: no topic was answered
 
 
@@ -186,8 +251,14 @@ def test_a_reading_intent_without_a_reading_asks_to_rephrase():
 def test_the_feedback_question_is_not_asked_in_the_shell(channel, asked):
     """In `rasa shell` the 👍/👎 buttons become a menu the student must step past before typing."""
     tracker = make_tracker("ask_pay", text="how much do they make")
-    tracker.events = [{"event": "user", "text": "how much do they make", "input_channel": channel,
-                       "parse_data": tracker.latest_message}]
+    tracker.events = [
+        {
+            "event": "user",
+            "text": "how much do they make",
+            "input_channel": channel,
+            "parse_data": tracker.latest_message,
+        }
+    ]
     dispatcher = CollectingDispatcher()
     run_coroutine(ACTIONS["action_answer_pay"].run(dispatcher, tracker, {}))
     prompts = [m for m in dispatcher.messages if "helpful" in (m.get("text") or "")]

@@ -41,11 +41,27 @@ def personal_note(kb, situation, credential):
 @pytest.mark.parametrize(
     "text, years",
     [
-        ("none", 0), ("None yet", 0), ("no experience", 0), ("zero", 0), ("0", 0),
-        ("2 years", 2), ("two years", 2), ("about six months", 0.5), ("6 months", 0.5),
-        ("a year and a half", 1.5), ("eighteen months", 1.5), ("3 years and 6 months", 3.5),
-        ("5+", 5), ("Five or more", 5), ("over 5 years", 5), ("10 yrs", 10), ("about a year", 1),
-        ("5-7 years", 5), ("I've been an MA for 7 years now", 7), ("a couple of years", 2), ("4.5", 4.5),
+        ("none", 0),
+        ("None yet", 0),
+        ("no experience", 0),
+        ("zero", 0),
+        ("0", 0),
+        ("2 years", 2),
+        ("two years", 2),
+        ("about six months", 0.5),
+        ("6 months", 0.5),
+        ("a year and a half", 1.5),
+        ("eighteen months", 1.5),
+        ("3 years and 6 months", 3.5),
+        ("5+", 5),
+        ("Five or more", 5),
+        ("over 5 years", 5),
+        ("10 yrs", 10),
+        ("about a year", 1),
+        ("5-7 years", 5),
+        ("I've been an MA for 7 years now", 7),
+        ("a couple of years", 2),
+        ("4.5", 4.5),
     ],
 )
 def test_years_of_experience_are_understood(kb, text, years):
@@ -60,13 +76,22 @@ def test_unclear_years_are_not_guessed(kb, text):
 @pytest.mark.parametrize(
     "slot, text, value",
     [
-        ("program", "yes", "accredited"), ("program", "Yes, an accredited one", "accredited"),
-        ("program", "it's CAAHEP accredited", "accredited"), ("program", "yes but it's not accredited", "unaccredited"),
-        ("program", "I'm in one now", "in_progress"), ("program", "currently enrolled", "in_progress"),
-        ("program", "not sure", "not_sure"), ("program", "No", "none"), ("program", "nope, not yet", "none"),
-        ("military", "yes", "yes"), ("military", "I was an army medic", "yes"), ("military", "nope", "no"),
-        ("focus", "clinical", "clinical"), ("focus", "I like working with patients", "clinical"),
-        ("focus", "admin stuff", "administrative"), ("focus", "a bit of both", "both"),
+        ("program", "yes", "accredited"),
+        ("program", "Yes, an accredited one", "accredited"),
+        ("program", "it's CAAHEP accredited", "accredited"),
+        ("program", "yes but it's not accredited", "unaccredited"),
+        ("program", "I'm in one now", "in_progress"),
+        ("program", "currently enrolled", "in_progress"),
+        ("program", "not sure", "not_sure"),
+        ("program", "No", "none"),
+        ("program", "nope, not yet", "none"),
+        ("military", "yes", "yes"),
+        ("military", "I was an army medic", "yes"),
+        ("military", "nope", "no"),
+        ("focus", "clinical", "clinical"),
+        ("focus", "I like working with patients", "clinical"),
+        ("focus", "admin stuff", "administrative"),
+        ("focus", "a bit of both", "both"),
     ],
 )
 def test_choices_are_understood(kb, slot, text, value):
@@ -83,24 +108,76 @@ def test_yes_and_no_in_the_knowledge_file_stay_words(kb):
 
 # (who, situation, credentials recommended in order, standing of the first, phrases the checklist must have)
 SITUATIONS = [
-    ("new student", Situation("none", "0", "no", "both"), ["CMA"], "plan",
-     ["accredited by CAAHEP", "https://www.caahep.org", "https://www.abhes.org", "Apply for the CMA", "exam", "renewal"]),
-    ("graduate of an accredited program", Situation("accredited", "0", "no", "administrative"), ["CMA", "RMA"], "ready",
-     ["Apply for the CMA", "https://www.aama-ntl.org", "exam", "renewal"]),
-    ("experienced MA, five years", Situation("none", "5", "no", "clinical"), ["RMA", "NCMA", "CCMA"], "ready",
-     ["Apply for the RMA", "https://americanmedtech.org"]),
-    ("military-trained, clinical", Situation("none", "0", "yes", "clinical"), ["NCMA", "CCMA", "RMA"], "ready",
-     ["Apply for the NCMA", "https://www.ncctinc.com"]),
-    ("military-trained, administrative", Situation("none", "0", "yes", "administrative"), ["RMA", "NCMA", "CCMA"], "ready",
-     ["Apply for the RMA"]),
-    ("in-progress student", Situation("in_progress", "0.5", "no", "both"), ["CMA", "RMA", "NCMA", "CCMA"], "after_program",
-     ["Finish your program", "Apply for the CMA"]),
-    ("unsure of accreditation, two years", Situation("not_sure", "2", "no", "clinical"), ["NCMA", "CCMA", "CMA"], "check",
-     ["Check whether your program is accredited", "Apply for the NCMA"]),
-    ("two years, no program", Situation("none", "2", "no", "both"), ["NCMA", "CCMA"], "check",
-     ["Keep working as a medical assistant", "five years"]),
-    ("unaccredited graduate", Situation("unaccredited", "0", "no", "both"), ["RMA"], "check",
-     ["Apply for the RMA", "AMT"]),
+    (
+        "new student",
+        Situation("none", "0", "no", "both"),
+        ["CMA"],
+        "plan",
+        [
+            "accredited by CAAHEP",
+            "https://www.caahep.org",
+            "https://www.abhes.org",
+            "Apply for the CMA",
+            "exam",
+            "renewal",
+        ],
+    ),
+    (
+        "graduate of an accredited program",
+        Situation("accredited", "0", "no", "administrative"),
+        ["CMA", "RMA"],
+        "ready",
+        ["Apply for the CMA", "https://www.aama-ntl.org", "exam", "renewal"],
+    ),
+    (
+        "experienced MA, five years",
+        Situation("none", "5", "no", "clinical"),
+        ["RMA", "NCMA", "CCMA"],
+        "ready",
+        ["Apply for the RMA", "https://americanmedtech.org"],
+    ),
+    (
+        "military-trained, clinical",
+        Situation("none", "0", "yes", "clinical"),
+        ["NCMA", "CCMA", "RMA"],
+        "ready",
+        ["Apply for the NCMA", "https://www.ncctinc.com"],
+    ),
+    (
+        "military-trained, administrative",
+        Situation("none", "0", "yes", "administrative"),
+        ["RMA", "NCMA", "CCMA"],
+        "ready",
+        ["Apply for the RMA"],
+    ),
+    (
+        "in-progress student",
+        Situation("in_progress", "0.5", "no", "both"),
+        ["CMA", "RMA", "NCMA", "CCMA"],
+        "after_program",
+        ["Finish your program", "Apply for the CMA"],
+    ),
+    (
+        "unsure of accreditation, two years",
+        Situation("not_sure", "2", "no", "clinical"),
+        ["NCMA", "CCMA", "CMA"],
+        "check",
+        ["Check whether your program is accredited", "Apply for the NCMA"],
+    ),
+    (
+        "two years, no program",
+        Situation("none", "2", "no", "both"),
+        ["NCMA", "CCMA"],
+        "check",
+        ["Keep working as a medical assistant", "five years"],
+    ),
+    (
+        "unaccredited graduate",
+        Situation("unaccredited", "0", "no", "both"),
+        ["RMA"],
+        "check",
+        ["Apply for the RMA", "AMT"],
+    ),
 ]
 
 
@@ -133,8 +210,10 @@ def test_nothing_matched_falls_back_to_the_articles_general_steps(kb):
 def _all_situations(kb):
     options = {q.slot: [o.value for o in q.options] for q in kb.advisor.questions}
     for program, years, military, focus in itertools.product(
-        options["program"] + [SKIPPED], ["0", "0.5", "2", "5", "12", SKIPPED],
-        options["military"] + [SKIPPED], options["focus"] + [SKIPPED],
+        options["program"] + [SKIPPED],
+        ["0", "0.5", "2", "5", "12", SKIPPED],
+        options["military"] + [SKIPPED],
+        options["focus"] + [SKIPPED],
     ):
         yield Situation(program, years, military, focus)
 
@@ -180,9 +259,15 @@ def _broken(tmp_path, name, source, change) -> Any:
     "change, where",
     [
         (lambda k: k["advisor"]["rules"][0].update(credential="CPA"), "advisor.rules[0] (CPA): field 'credential'"),
-        (lambda k: k["advisor"]["rules"][1]["when"].update(program=["graduated"]), "field 'when.program': unknown answer 'graduated'"),
+        (
+            lambda k: k["advisor"]["rules"][1]["when"].update(program=["graduated"]),
+            "field 'when.program': unknown answer 'graduated'",
+        ),
         (lambda k: k["advisor"]["rules"][2].update(standing="maybe"), "advisor.rules[2]: field 'standing'"),
-        (lambda k: k["advisor"]["steps"][0].update(text="See {NOPE}"), "advisor.steps[0]: field 'text': unknown placeholder '{NOPE}'"),
+        (
+            lambda k: k["advisor"]["steps"][0].update(text="See {NOPE}"),
+            "advisor.steps[0]: field 'text': unknown placeholder '{NOPE}'",
+        ),
         (lambda k: k["advisor"]["questions"].pop(), "'focus' must be asked exactly once"),
         (lambda k: k["advisor"]["focus"][0].update(credentials=["XYZ"]), "advisor.focus[0]: field 'credentials'"),
     ],
@@ -226,8 +311,14 @@ def test_the_shipped_school_matches_the_demo_site():
 # --- the form's actions through rasa-sdk ------------------------------------------------
 
 
-def form_tracker(text: str, intent: str, requested: Optional[str], slots: Optional[Dict[str, Any]] = None,
-                 entities: Optional[List[dict]] = None, confidence: float = 0.9) -> Tracker:
+def form_tracker(
+    text: str,
+    intent: str,
+    requested: Optional[str],
+    slots: Optional[Dict[str, Any]] = None,
+    entities: Optional[List[dict]] = None,
+    confidence: float = 0.9,
+) -> Tracker:
     return Tracker(
         sender_id="advisor-test",
         slots={"requested_slot": requested, **(slots or {})},
@@ -305,7 +396,9 @@ def test_unclear_answers_are_asked_again_twice_then_skipped():
     assert slots == {"advisor_retries": {"advisor_experience": 1}}
     slots, _ = extract("banana", "nlu_fallback", "advisor_experience", {"advisor_retries": slots["advisor_retries"]})
     assert slots == {"advisor_retries": {"advisor_experience": 2}}
-    slots, messages = extract("banana", "nlu_fallback", "advisor_experience", {"advisor_retries": slots["advisor_retries"]})
+    slots, messages = extract(
+        "banana", "nlu_fallback", "advisor_experience", {"advisor_retries": slots["advisor_retries"]}
+    )
     assert slots == {"advisor_experience": SKIPPED, "advisor_retries": None}
     assert "leave that one out" in messages[0]["text"]
 
@@ -313,8 +406,10 @@ def test_unclear_answers_are_asked_again_twice_then_skipped():
 def test_a_repeated_question_says_what_kind_of_answer_works():
     messages, _ = run("action_ask_advisor_experience", form_tracker("", "inform", "advisor_experience"))
     assert messages[0]["text"].startswith("How many years") and len(messages[0]["buttons"]) == 3
-    messages, _ = run("action_ask_advisor_experience", form_tracker(
-        "", "inform", "advisor_experience", {"advisor_retries": {"advisor_experience": 1}}))
+    messages, _ = run(
+        "action_ask_advisor_experience",
+        form_tracker("", "inform", "advisor_experience", {"advisor_retries": {"advisor_experience": 1}}),
+    )
     assert messages[0]["text"].startswith("Sorry, I didn't catch that. A number is enough")
 
 
@@ -324,7 +419,12 @@ def test_why_explains_the_question_on_the_table(kb):
 
 
 def test_recommend_keeps_the_result_for_later_answers_and_reports():
-    slots = {"advisor_program": "none", "advisor_experience": "7", "advisor_military": "no", "advisor_focus": "clinical"}
+    slots = {
+        "advisor_program": "none",
+        "advisor_experience": "7",
+        "advisor_military": "no",
+        "advisor_focus": "clinical",
+    }
     messages, events = run("action_recommend", form_tracker("clinical", "inform", None, slots))
     assert events == {"recommendation": ["RMA", "NCMA", "CCMA"]}
     assert "**RMA**" in messages[0]["text"] and messages[1]["text"].startswith("Your next steps:")
@@ -339,8 +439,9 @@ def test_start_clears_earlier_answers():
 
 def test_a_credential_asked_about_after_the_form_is_personal():
     slots = {"advisor_program": "none", "advisor_experience": "5", "advisor_military": "no", "advisor_focus": "both"}
-    tracker = form_tracker("tell me about the RMA", "ask_credential_details", None, slots,
-                           [{"entity": "credential", "value": "RMA"}])
+    tracker = form_tracker(
+        "tell me about the RMA", "ask_credential_details", None, slots, [{"entity": "credential", "value": "RMA"}]
+    )
     messages, _ = run("action_answer_credential", tracker)
     assert "With your 5 years of experience" in messages[0]["text"]
 
@@ -352,7 +453,13 @@ def test_talk_to_a_person_gives_the_schools_contact():
     site = load_site()
     messages, _ = run("action_advisor_contact", form_tracker("human please", "talk_to_human", None))
     text = messages[0]["text"]
-    for value in (site.school, site.advising.email, site.advising.phone, site.advising.hours, site.advising.booking_url):
+    for value in (
+        site.school,
+        site.advising.email,
+        site.advising.phone,
+        site.advising.hours,
+        site.advising.booking_url,
+    ):
         assert value in text
 
 
@@ -360,17 +467,26 @@ def test_feedback_is_asked_once_per_topic_and_recorded():
     messages, events = run("action_answer_pay", form_tracker("what do they earn", "ask_pay", None))
     assert messages[-1]["text"] == "Was this helpful?"
     assert [b["payload"] for b in messages[-1]["buttons"]] == [
-        '/feedback_positive{"feedback_topic":"pay"}', '/feedback_negative{"feedback_topic":"pay"}']
+        '/feedback_positive{"feedback_topic":"pay"}',
+        '/feedback_negative{"feedback_topic":"pay"}',
+    ]
     assert events["feedback_asked"] == ["pay"]
     again, events = run("action_answer_pay", form_tracker("and per hour", "ask_pay", None, {"feedback_asked": ["pay"]}))
     assert all(m.get("text") != "Was this helpful?" for m in again) and "feedback_asked" not in events
 
-    tracker = form_tracker('/feedback_negative{"feedback_topic":"pay"}', "feedback_negative", None,
-                           {"topic": "duties"}, [{"entity": "feedback_topic", "value": "pay"}])
+    tracker = form_tracker(
+        '/feedback_negative{"feedback_topic":"pay"}',
+        "feedback_negative",
+        None,
+        {"topic": "duties"},
+        [{"entity": "feedback_topic", "value": "pay"}],
+    )
     messages, events = run("action_record_feedback", tracker)
     assert events == {"feedback": {"rating": "negative", "topic": "pay"}}
     assert "/talk_to_human" in [b["payload"] for b in messages[0]["buttons"]]
-    messages, events = run("action_record_feedback", form_tracker("that helped", "feedback_positive", None, {"topic": "duties"}))
+    messages, events = run(
+        "action_record_feedback", form_tracker("that helped", "feedback_positive", None, {"topic": "duties"})
+    )
     assert events == {"feedback": {"rating": "positive", "topic": "duties"}}
 
 
@@ -408,7 +524,9 @@ def test_the_validation_action_returns_answers_and_retry_counts():
     validator = ACTIONS["validate_advisor_form"]
 
     def validate(text: str, intent: str, slots: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        events = run_coroutine(validator.run(CollectingDispatcher(), form_tracker(text, intent, "advisor_experience", slots), domain))
+        events = run_coroutine(
+            validator.run(CollectingDispatcher(), form_tracker(text, intent, "advisor_experience", slots), domain)
+        )
         return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
     assert validate("banana", "nlu_fallback") == {"advisor_retries": {"advisor_experience": 1}}

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.stack
 
 
 def _post_raw(stack, body: bytes, content_type: str = "application/json") -> requests.Response:
-    return requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", data=body,
-                         headers={"Content-Type": content_type}, timeout=60)
+    return requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}, timeout=60
+    )
 
 
 def _text(replies) -> str:
@@ -34,12 +35,24 @@ def _text(replies) -> str:
         '/ask_pay{"credential": ',
         "😀" * 3000,
     ],
-    ids=["empty", "whitespace", "control-chars", "html", "huge-entity", "unknown-intent", "hostile-entity",
-         "broken-payload", "emoji-flood"],
+    ids=[
+        "empty",
+        "whitespace",
+        "control-chars",
+        "html",
+        "huge-entity",
+        "unknown-intent",
+        "hostile-entity",
+        "broken-payload",
+        "emoji-flood",
+    ],
 )
 def test_bad_message_gets_an_answer(stack, message):
-    response = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                             json={"sender": f"bad-{uuid.uuid4()}", "message": message}, timeout=60)
+    response = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": f"bad-{uuid.uuid4()}", "message": message},
+        timeout=60,
+    )
     # Bodies over MAX_REQUEST_BYTES are refused unread (413), with the answer in the body.
     assert response.status_code == (413 if len(message.encode()) > 64 * 1024 else 200)
     replies = response.json()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import queue
-import uuid
-from typing import Any, List
+from typing import List
 
 import pytest
 import socketio

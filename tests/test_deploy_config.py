@@ -47,7 +47,7 @@ def _block(conf: str, opening: str) -> str:
     for index in range(conf.index("{", start), len(conf)):
         depth += {"{": 1, "}": -1}.get(conf[index], 0)
         if depth == 0:
-            return conf[conf.index("{", start) + 1:index]
+            return conf[conf.index("{", start) + 1 : index]
     raise AssertionError(f"unbalanced braces after {opening!r}")
 
 
@@ -116,11 +116,14 @@ def test_rasa_containers_mount_every_project_package_rasa_loads():
     config = (ROOT / "config.yml").read_text()
     names = set(re.findall(r"name: (addons\.[\w.]+)\.\w+", config))
     names |= {"addons.channels", "addons.lock_store"}
-    script = (f"import sys, {', '.join(sorted(names))}; root = {str(ROOT)!r}; "
-              "print(' '.join(sorted({m.__file__[len(root) + 1:].split('/')[0] for m in list(sys.modules.values()) "
-              "if getattr(m, '__file__', None) and m.__file__.startswith(root + '/')})))")
-    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            check=True).stdout.split()
+    script = (
+        f"import sys, {', '.join(sorted(names))}; root = {str(ROOT)!r}; "
+        "print(' '.join(sorted({m.__file__[len(root) + 1:].split('/')[0] for m in list(sys.modules.values()) "
+        "if getattr(m, '__file__', None) and m.__file__.startswith(root + '/')})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout.split()
     loaded = [name for name in loaded if not name.startswith(".")]  # the virtualenv
     assert {"addons", "actions"} <= set(loaded), loaded
     mounted = {volume.split(":")[1] for volume in _compose()["services"]["rasa"]["volumes"]}

@@ -48,7 +48,7 @@ QUESTIONS = [
 
 
 def test_a_weak_guess_asks_which_question_was_meant_instead_of_answering(stack):
-    """"Paycheck" is a word the classifier has barely seen (ask_pay 0.43): the student picks the question."""
+    """ "Paycheck" is a word the classifier has barely seen (ask_pay 0.43): the student picks the question."""
     replies = stack.send(f"e2e-{uuid.uuid4()}", "what's the typical paycheck for a certified MA")
     assert "Did you mean one of these?" in replies[0]["text"]
     assert {"title": "What do they earn?", "payload": "/ask_pay"} in replies[0]["buttons"]
@@ -63,32 +63,44 @@ def test_question_gets_the_facts(stack, question, facts):
 
 
 def test_follow_ups_about_a_credential(stack):
-    converse(stack, [
-        ("tell me about the RMA", ["American Medical Technologists"], []),
-        ("who offers it?", ["American Medical Technologists", "americanmedtech.org"], []),
-        ("how do I get it?", ["For the RMA", "five years"], []),
-    ])
+    converse(
+        stack,
+        [
+            ("tell me about the RMA", ["American Medical Technologists"], []),
+            ("who offers it?", ["American Medical Technologists", "americanmedtech.org"], []),
+            ("how do I get it?", ["For the RMA", "five years"], []),
+        ],
+    )
 
 
 def test_follow_ups_about_pay(stack):
-    converse(stack, [
-        ("how much do CMAs make?", ["$20.76", "$39,085"], ["$17.88"]),
-        ("and per hour?", ["$20.76 an hour"], ["$39,085"]),
-        ("what about without certification?", ["$17.88 an hour"], ["$20.76"]),
-    ])
+    converse(
+        stack,
+        [
+            ("how much do CMAs make?", ["$20.76", "$39,085"], ["$17.88"]),
+            ("and per hour?", ["$20.76 an hour"], ["$39,085"]),
+            ("what about without certification?", ["$17.88 an hour"], ["$20.76"]),
+        ],
+    )
 
 
 def test_follow_up_switches_credential(stack):
-    converse(stack, [
-        ("what's the NCMA?", ["National Center for Competency Testing"], []),
-        ("and the CMA?", ["American Association of Medical Assistants"], ["National Center"]),
-    ])
+    converse(
+        stack,
+        [
+            ("what's the NCMA?", ["National Center for Competency Testing"], []),
+            ("and the CMA?", ["American Association of Medical Assistants"], ["National Center"]),
+        ],
+    )
 
 
 def test_button_payload_with_entities(stack):
-    converse(stack, [
-        ('/ask_eligibility{"credential":"CCMA"}', ["For the CCMA", "nhanow.com"], []),
-    ])
+    converse(
+        stack,
+        [
+            ('/ask_eligibility{"credential":"CCMA"}', ["For the CCMA", "nhanow.com"], []),
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,25 +164,42 @@ def test_hung_action_server_is_reported_within_seconds():
 
 OWN_WORDS = [
     # a detail the article lacks: said first, the nearest fact, whom to ask
-    ("if i fail the cma exam how soon can i try again", ["my sources don't cover how many times", "aama-ntl.org"],
-     ["Common topics"]),
+    (
+        "if i fail the cma exam how soon can i try again",
+        ["my sources don't cover how many times", "aama-ntl.org"],
+        ["Common topics"],
+    ),
     ("is the ccma test given online or in person", ["don't cover where, when or in what format", "nhanow.com"], []),
-    ("is it legal for an MA to give flu shots in my state",
-     ["don't cover what a medical assistant may legally do", "administering medications", "Advising office"], []),
-    ("are there MA programs at night for people who work days",
-     ["don't cover whether programs are offered online, in the evening", "caahep.org"], []),
+    (
+        "is it legal for an MA to give flu shots in my state",
+        ["don't cover what a medical assistant may legally do", "administering medications", "Advising office"],
+        [],
+    ),
+    (
+        "are there MA programs at night for people who work days",
+        ["don't cover whether programs are offered online, in the evening", "caahep.org"],
+        [],
+    ),
     # a neighbouring role: in scope, what the article says about MAs, whom to ask
-    ("whats the difference between a cna and a medical assistant",
-     ["My sources don't describe certified nursing assistants", "vital signs", "Advising office"],
-     ["outside what I know"]),
+    (
+        "whats the difference between a cna and a medical assistant",
+        ["My sources don't describe certified nursing assistants", "vital signs", "Advising office"],
+        ["outside what I know"],
+    ),
     ("who earns more, an LPN or a medical assistant", ["don't describe licensed practical", "$17.88"], []),
     ("can an MA go on to become a nurse", ["registered nurse"], ["don't describe"]),
     # the student's own situation, heard and answered with the advisor rules
-    ("i spent 6 years as a navy corpsman, can i get certified as an MA",
-     ["From what you've told me", "**RMA**", "**NCMA**", "**CCMA**", "military"], ["didn't quite get that"]),
+    (
+        "i spent 6 years as a navy corpsman, can i get certified as an MA",
+        ["From what you've told me", "**RMA**", "**NCMA**", "**CCMA**", "military"],
+        ["didn't quite get that"],
+    ),
     # a worry acknowledged before the facts
-    ("i'm so nervous, how long does it take to become a medical assistant",
-     ["normal to have doubts", "don't cover how long"], []),
+    (
+        "i'm so nervous, how long does it take to become a medical assistant",
+        ["normal to have doubts", "don't cover how long"],
+        [],
+    ),
     # two questions in one: the covered part answered too
     ("what do medical assistants earn and how long is the training?", ["don't cover how long", "$17.88"], []),
     # another "CMA" altogether
@@ -184,30 +213,46 @@ def test_own_words_get_the_honest_answer(stack, question, facts, absent):
 
 
 def test_a_situation_is_remembered_for_later_answers(stack):
-    sender = converse(stack, [
-        ("I've been working as a medical assistant for 7 years, no certification yet", ["**RMA**", "fits you now"], []),
-        ("tell me about the RMA", ["With your 7 years of experience"], []),
-    ])
+    sender = converse(
+        stack,
+        [
+            (
+                "I've been working as a medical assistant for 7 years, no certification yet",
+                ["**RMA**", "fits you now"],
+                [],
+            ),
+            ("tell me about the RMA", ["With your 7 years of experience"], []),
+        ],
+    )
     assert stack.tracker(sender)["slots"]["advisor_experience"] == "7"
 
 
 def test_a_situation_with_a_request_for_advice_prefills_the_questionnaire(stack):
-    sender = converse(stack, [
-        ("I was an army medic, which certification is right for me?", ["Let's find the credential", "training program"],
-         []),
-        ("no", ["How many years"], []),
-        ("none", ["clinical", "administrative"], ["US military"]),  # the military question is not asked again
-        ("clinical", ["**NCMA** from the NCCT, fits you now"], []),
-    ])
+    sender = converse(
+        stack,
+        [
+            (
+                "I was an army medic, which certification is right for me?",
+                ["Let's find the credential", "training program"],
+                [],
+            ),
+            ("no", ["How many years"], []),
+            ("none", ["clinical", "administrative"], ["US military"]),  # the military question is not asked again
+            ("clinical", ["**NCMA** from the NCCT, fits you now"], []),
+        ],
+    )
     assert stack.tracker(sender)["slots"]["advisor_military"] == "yes"
 
 
 def test_a_gap_question_during_the_questionnaire_is_answered_and_the_question_asked_again(stack):
-    converse(stack, [
-        ("/start_advisor", ["Let's find the credential"], []),
-        ("do i need a high school diploma first?", ["don't cover admission requirements", "training program"], []),
-        ("no", ["How many years"], []),
-    ])
+    converse(
+        stack,
+        [
+            ("/start_advisor", ["Let's find the credential"], []),
+            ("do i need a high school diploma first?", ["don't cover admission requirements", "training program"], []),
+            ("no", ["How many years"], []),
+        ],
+    )
 
 
 def test_questionnaire_with_a_dead_action_server_says_so_every_turn():
@@ -272,8 +317,11 @@ def test_a_new_session_starts_without_the_previous_students_answers(stack):
     """Shared computers: after the session expires (or Start over), nothing of the questionnaire carries over."""
     sender = f"e2e-{uuid.uuid4()}"
     stack.send(sender, "I was a medic in the army and have 3 years of experience, can I get certified?")
-    before = {name: value for name, value in stack.tracker(sender)["slots"].items()
-              if name.startswith("advisor_") and value is not None}
+    before = {
+        name: value
+        for name, value in stack.tracker(sender)["slots"].items()
+        if name.startswith("advisor_") and value is not None
+    }
     assert before, "the situation should have filled some questionnaire answers"
     stack.send(sender, "/session_start")
     after = stack.tracker(sender)["slots"]

@@ -50,9 +50,16 @@ class Chat:
     def send(self, text: str, intent: str, entities: Optional[List[dict]] = None) -> Tuple[str, Dict[str, Any]]:
         message = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
         self.log(UserUttered(text, message["intent"], message["entities"]))
-        tracker = Tracker(sender_id="feedback-test", slots=dict(self.slots), latest_message=message,
-                          events=list(self.events), paused=False, followup_action=None, active_loop={},
-                          latest_action_name="action_listen")
+        tracker = Tracker(
+            sender_id="feedback-test",
+            slots=dict(self.slots),
+            latest_message=message,
+            events=list(self.events),
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
         dispatcher = CollectingDispatcher()
         returned = run_coroutine(ACTIONS["action_record_feedback"].run(dispatcher, tracker, {}))
         self.log(ActionExecuted("action_record_feedback"), *[SlotSet(e["name"], e["value"]) for e in returned])
@@ -64,22 +71,39 @@ def prompted_topic(action: str, tracker: Tracker) -> Optional[str]:
     """The topic in the "Was this helpful?" buttons an answer action sends, if it asks."""
     dispatcher = CollectingDispatcher()
     run_coroutine(ACTIONS[action].run(dispatcher, tracker, {}))
-    payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []
-                if b["payload"].startswith("/feedback_")]
+    payloads = [
+        b["payload"]
+        for m in dispatcher.messages
+        for b in m.get("buttons") or []
+        if b["payload"].startswith("/feedback_")
+    ]
     return json.loads("{" + payloads[0].partition("{")[2])["feedback_topic"] if payloads else None
 
 
 def reading_tracker(reading: Reading) -> Tracker:
-    return Tracker(sender_id="feedback-test", slots={}, events=[], paused=False, followup_action=None,
-                   active_loop={}, latest_action_name="action_listen",
-                   latest_message={"text": "…", "intent": {"name": "ask_not_covered", "confidence": 1.0},
-                                   "entities": [], READING_KEY: reading.as_dict()})
+    return Tracker(
+        sender_id="feedback-test",
+        slots={},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+        latest_message={
+            "text": "…",
+            "intent": {"name": "ask_not_covered", "confidence": 1.0},
+            "entities": [],
+            READING_KEY: reading.as_dict(),
+        },
+    )
 
 
 def test_the_known_topics_are_exactly_those_the_assistant_asks_about():
     asked = {prompted_topic(name, make_tracker("any")) for name in ACTIONS if name.startswith("action_answer_")}
-    asked |= {prompted_topic("action_answer_reading", reading_tracker(r)) for r in (
-        Reading(gaps=("exam_retakes",)), Reading(roles=("RN",)), Reading(situations=("military",)))}
+    asked |= {
+        prompted_topic("action_answer_reading", reading_tracker(r))
+        for r in (Reading(gaps=("exam_retakes",)), Reading(roles=("RN",)), Reading(situations=("military",)))
+    }
     assert asked - {None} == FEEDBACK_TOPICS
     for topic in FEEDBACK_TOPICS:
         said, events = Chat().click(f'/feedback_positive{{"feedback_topic": "{topic}"}}')
@@ -87,14 +111,17 @@ def test_the_known_topics_are_exactly_those_the_assistant_asks_about():
         assert "glad it helped" in said
 
 
-@pytest.mark.parametrize("payload", [
-    '/feedback_negative{"feedback_topic": "the bot is useless, fire the advisors"}',
-    '/feedback_negative{"feedback_topic": "<script>alert(1)</script>"}',
-    '/feedback_negative{"feedback_topic": ""}',
-    '/feedback_positive{"feedback_topic": ["pay"]}',
-    '/feedback_positive{"feedback_topic": {"topic": "pay"}}',
-    '/feedback_positive{"feedback_topic": null}',
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '/feedback_negative{"feedback_topic": "the bot is useless, fire the advisors"}',
+        '/feedback_negative{"feedback_topic": "<script>alert(1)</script>"}',
+        '/feedback_negative{"feedback_topic": ""}',
+        '/feedback_positive{"feedback_topic": ["pay"]}',
+        '/feedback_positive{"feedback_topic": {"topic": "pay"}}',
+        '/feedback_positive{"feedback_topic": null}',
+    ],
+)
 def test_a_forged_topic_is_not_recorded(payload: str):
     chat = Chat()
     chat.slots["topic"] = "pay"  # a real topic on the table does not stand in for a forged one
@@ -125,7 +152,9 @@ def test_one_rating_per_topic_per_conversation():
     assert events == {"feedback": {"rating": "positive", "topic": "duties"}}
     # What the insights report counts from these events: the same two ratings.
     assert [(rating, topic) for _, rating, topic in counted_ratings(chat.events)] == [
-        ("negative", "pay"), ("positive", "duties")]
+        ("negative", "pay"),
+        ("positive", "duties"),
+    ]
 
 
 def test_a_new_session_is_a_new_conversation():
@@ -133,8 +162,12 @@ def test_a_new_session_is_a_new_conversation():
     chat.click('/feedback_negative{"feedback_topic": "pay"}')
     # Rasa carries the slot into the next session (carry_over_slots_to_new_session): not a rating there.
     chat.events = []
-    chat.log(ActionExecuted("action_session_start"), SessionStarted(),
-             SlotSet("feedback", chat.slots["feedback"]), ActionExecuted("action_listen"))
+    chat.log(
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet("feedback", chat.slots["feedback"]),
+        ActionExecuted("action_listen"),
+    )
     said, events = chat.click('/feedback_positive{"feedback_topic": "pay"}')
     assert events == {"feedback": {"rating": "positive", "topic": "pay"}}
 

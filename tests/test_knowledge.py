@@ -39,7 +39,7 @@ def test_shipped_file_is_valid_and_complete(kb):
 
 def test_every_fact_is_in_the_article(kb):
     """Figures and names must be the article's own: nothing added from elsewhere."""
-    article = (ROOT.parent / "shared" / "source" / "cma-article.txt")
+    article = ROOT.parent / "shared" / "source" / "cma-article.txt"
     if not article.exists():
         pytest.skip("the source article is not beside the project")
     text = " ".join(article.read_text(encoding="utf-8").split())
@@ -57,23 +57,65 @@ def test_every_fact_is_in_the_article(kb):
     "mutate, expected",
     [
         (lambda d: d["credentials"][2].pop("issuer"), ["credentials[2] (NCMA)", "'issuer'", "field required"]),
-        (lambda d: d["credentials"][1].update(issuer="AMX"), ["credentials[1] (RMA)", "'issuer'", "unknown organization 'AMX'"]),
-        (lambda d: d["topics"]["pay"]["figures"][0].update(hourly="17.88 dollars"), ["topics.pay.figures[0]", "'hourly'", "not a dollar amount"]),
-        (lambda d: d["organizations"][0].update(url="http://www.aama-ntl.org"), ["organizations[0] (AAMA)", "'url'", "https://"]),
-        (lambda d: d["credentials"][3].update(source="wikipedia"), ["credentials[3] (CCMA)", "'source'", "unknown source 'wikipedia'"]),
-        (lambda d: d["credentials"].append(dict(d["credentials"][0])), ["credentials[4] (CMA)", "'id'", "duplicate id"]),
+        (
+            lambda d: d["credentials"][1].update(issuer="AMX"),
+            ["credentials[1] (RMA)", "'issuer'", "unknown organization 'AMX'"],
+        ),
+        (
+            lambda d: d["topics"]["pay"]["figures"][0].update(hourly="17.88 dollars"),
+            ["topics.pay.figures[0]", "'hourly'", "not a dollar amount"],
+        ),
+        (
+            lambda d: d["organizations"][0].update(url="http://www.aama-ntl.org"),
+            ["organizations[0] (AAMA)", "'url'", "https://"],
+        ),
+        (
+            lambda d: d["credentials"][3].update(source="wikipedia"),
+            ["credentials[3] (CCMA)", "'source'", "unknown source 'wikipedia'"],
+        ),
+        (
+            lambda d: d["credentials"].append(dict(d["credentials"][0])),
+            ["credentials[4] (CMA)", "'id'", "duplicate id"],
+        ),
         (lambda d: d["topics"]["duties"].update(items=[]), ["topics.duties", "'items'", "at least 1"]),
         (lambda d: d["topics"].pop("exam"), ["topics", "'exam'", "field required"]),
-        (lambda d: d["credentials"][0].update(salary="$99"), ["credentials[0] (CMA)", "'salary'", "extra fields not permitted"]),
-        (lambda d: d["not_covered"][0].update(refer_to=["NOBODY"]), ["not_covered[0] (this_school)", "'refer_to'", "unknown organization 'NOBODY'"]),
-        (lambda d: d["not_covered"][1].update(cues=["score + |pass"]), ["not_covered[1]", "'cues[0]'", "empty alternative"]),
-        (lambda d: d["roles"][0].update(refer_to=["nobody"]), ["roles[0] (CNA)", "'refer_to'", "unknown organization 'nobody'"]),
-        (lambda d: d["roles"][2].update(answered_by=["gossip"]), ["roles[2]", "'answered_by[0]'", "unknown topic 'gossip'"]),
-        (lambda d: d["situations"][0].update(sets={"military": "maybe"}), ["situations[0] (military)", "'sets.military'", "unknown answer 'maybe'"]),
-        (lambda d: d["situations"][0].update(sets={"hobby": "yes"}), ["situations[0] (military)", "'sets.hobby'", "unknown advisor question"]),
-        (lambda d: d["situations"][1].update(answer_with=["gossip"]), ["situations[1]", "'answer_with[0]'", "unknown topic 'gossip'"]),
+        (
+            lambda d: d["credentials"][0].update(salary="$99"),
+            ["credentials[0] (CMA)", "'salary'", "extra fields not permitted"],
+        ),
+        (
+            lambda d: d["not_covered"][0].update(refer_to=["NOBODY"]),
+            ["not_covered[0] (this_school)", "'refer_to'", "unknown organization 'NOBODY'"],
+        ),
+        (
+            lambda d: d["not_covered"][1].update(cues=["score + |pass"]),
+            ["not_covered[1]", "'cues[0]'", "empty alternative"],
+        ),
+        (
+            lambda d: d["roles"][0].update(refer_to=["nobody"]),
+            ["roles[0] (CNA)", "'refer_to'", "unknown organization 'nobody'"],
+        ),
+        (
+            lambda d: d["roles"][2].update(answered_by=["gossip"]),
+            ["roles[2]", "'answered_by[0]'", "unknown topic 'gossip'"],
+        ),
+        (
+            lambda d: d["situations"][0].update(sets={"military": "maybe"}),
+            ["situations[0] (military)", "'sets.military'", "unknown answer 'maybe'"],
+        ),
+        (
+            lambda d: d["situations"][0].update(sets={"hobby": "yes"}),
+            ["situations[0] (military)", "'sets.hobby'", "unknown advisor question"],
+        ),
+        (
+            lambda d: d["situations"][1].update(answer_with=["gossip"]),
+            ["situations[1]", "'answer_with[0]'", "unknown topic 'gossip'"],
+        ),
         (lambda d: d["feelings"].pop("reply"), ["feelings", "'reply'", "field required"]),
-        (lambda d: d["topics"]["pay"]["figures"][1].update(credential="XYZ"), ["topics.pay.figures[1]", "'credential'", "unknown credential 'XYZ'"]),
+        (
+            lambda d: d["topics"]["pay"]["figures"][1].update(credential="XYZ"),
+            ["topics.pay.figures[1]", "'credential'", "unknown credential 'XYZ'"],
+        ),
     ],
 )
 def test_malformed_file_names_file_entry_and_field(tmp_path, mutate, expected):

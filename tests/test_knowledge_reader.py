@@ -44,8 +44,13 @@ def test_a_gap_overrides_the_neighbouring_topic_and_keeps_it_as_asked(reader):
 
 
 def test_the_fallback_is_overridden_when_the_file_recognises_the_question(reader):
-    message = classify(reader, "whats the difference between a cna and a cma", ("nlu_fallback", 0.3),
-                       ("out_of_scope", 0.22), ("compare_credentials", 0.2))
+    message = classify(
+        reader,
+        "whats the difference between a cna and a cma",
+        ("nlu_fallback", 0.3),
+        ("out_of_scope", 0.22),
+        ("compare_credentials", 0.2),
+    )
     assert message.get("intent")["name"] == "ask_about_role"
     assert entities(message, "role") == ["CNA"]
     assert message.get("reading")["asked"] == {"name": "out_of_scope", "confidence": 0.22}  # kept, judged later
@@ -102,12 +107,17 @@ def test_button_payloads_are_left_alone(reader):
 
 def test_a_guess_without_evidence_that_made_the_fallback_fire_is_set_aside(reader):
     # pay 0.43 vs cost 0.40 was too close to call; the message names no cost, so pay it is
-    message = classify(reader, "what's the typical paycheck for a certified MA", ("nlu_fallback", 0.25), ("ask_pay", 0.43),
-                       ("ask_cost", 0.40), ("ask_duties", 0.05))
+    message = classify(
+        reader,
+        "what's the typical paycheck for a certified MA",
+        ("nlu_fallback", 0.25),
+        ("ask_pay", 0.43),
+        ("ask_cost", 0.40),
+        ("ask_duties", 0.05),
+    )
     assert message.get("intent") == {"name": "ask_pay", "confidence": 0.43}
     # with a cost in the message, the ambiguity is real and the fallback stays
-    message = classify(reader, "what's the typical fee", ("nlu_fallback", 0.25), ("ask_pay", 0.43),
-                       ("ask_cost", 0.40))
+    message = classify(reader, "what's the typical fee", ("nlu_fallback", 0.25), ("ask_pay", 0.43), ("ask_cost", 0.40))
     assert message.get("intent")["name"] == "ask_not_covered"  # the file names the gap: it is answered as one
     # an ambiguity between two topics the file does not decide stays a fallback
     message = classify(reader, "hmm that one", ("nlu_fallback", 0.25), ("ask_pay", 0.30), ("ask_duties", 0.28))
@@ -115,8 +125,9 @@ def test_a_guess_without_evidence_that_made_the_fallback_fire_is_set_aside(reade
 
 
 def test_gibberish_stays_a_fallback_whatever_the_guesses(reader):
-    message = classify(reader, "qwxz blorp fnord", ("nlu_fallback", 0.25), ("ask_not_covered", 0.27),
-                       ("stop", 0.26), ("inform", 0.2))
+    message = classify(
+        reader, "qwxz blorp fnord", ("nlu_fallback", 0.25), ("ask_not_covered", 0.27), ("stop", 0.26), ("inform", 0.2)
+    )
     assert message.get("intent")["name"] == "nlu_fallback"
 
 
@@ -128,7 +139,9 @@ def test_words_the_training_data_never_used_are_not_understood(kb):
     assert classify(reader, "qwxz blorp fnord", ("stop", 0.27), ("inform", 0.17)).get("intent")["name"] == "stop"
     examples = [Message(data={"text": t, "intent": "stop"}) for t in ("please stop", "never mind the questions")]
     reader.vocabulary = {w for m in TrainingData(examples).training_examples for w in m.get("text").split()}
-    assert classify(reader, "qwxz blorp fnord", ("stop", 0.27), ("inform", 0.17)).get("intent")["name"] == "nlu_fallback"
+    assert (
+        classify(reader, "qwxz blorp fnord", ("stop", 0.27), ("inform", 0.17)).get("intent")["name"] == "nlu_fallback"
+    )
     assert classify(reader, "never mind", ("stop", 0.9)).get("intent")["name"] == "stop"
     assert classify(reader, "🙂🙂", ("greet", 0.4)).get("intent")["name"] == "greet"  # no words: no verdict
     assert classify(reader, "heyyy", ("greet", 0.4)).get("intent")["name"] == "greet"  # too short for a verdict
@@ -137,7 +150,8 @@ def test_words_the_training_data_never_used_are_not_understood(kb):
 
 
 def test_two_questions_with_the_classifiers_own_gap_go_to_the_reading_answer(reader):
-    message = classify(reader, "what do they earn and how long is the training?", ("ask_duration", 0.6),
-                       ("ask_pay", 0.3))
+    message = classify(
+        reader, "what do they earn and how long is the training?", ("ask_duration", 0.6), ("ask_pay", 0.3)
+    )
     assert message.get("intent")["name"] == "ask_not_covered"
     assert message.get("reading")["asked"] == {"name": "ask_pay", "confidence": 0.3}

@@ -63,9 +63,17 @@ def test_the_bot_keeps_working_after_a_million_character_message(limited):
     assert PAY_FACT in reply_text(reply.json())
 
 
-@pytest.mark.parametrize("body", [{"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": 42, "message": "hi"},
-                                  {"sender": "s" * 129, "message": "hi"}, ["hi"]],
-                         ids=["missing", "empty", "number", "too-long", "not-an-object"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": 42, "message": "hi"},
+        {"sender": "s" * 129, "message": "hi"},
+        ["hi"],
+    ],
+    ids=["missing", "empty", "number", "too-long", "not-an-object"],
+)
 def test_rest_refuses_a_message_without_a_proper_sender(limited, body):
     response = post(limited, body, address="192.0.2.12")
     assert response.status_code == 400
@@ -85,15 +93,18 @@ def test_one_conversation_sending_too_fast_is_asked_to_wait(limited):
     assert 30 <= statuses.count(200) <= 30 + refill + 1, statuses
     assert statuses.count(429) >= 40 - 30 - refill - 1
     # Another conversation from the same address is still answered.
-    assert PAY_FACT in reply_text(post(limited, {"sender": f"calm-{uuid.uuid4()}", "message": PAY_QUESTION},
-                                       address=address).json())
+    assert PAY_FACT in reply_text(
+        post(limited, {"sender": f"calm-{uuid.uuid4()}", "message": PAY_QUESTION}, address=address).json()
+    )
 
 
 def test_one_address_sending_too_fast_is_asked_to_wait_and_others_are_not(limited):
     address = "192.0.2.30"
     started = time.monotonic()
-    statuses = [post(limited, {"sender": f"addr-{uuid.uuid4()}", "message": "hi"}, address=address).status_code
-                for _ in range(150)]
+    statuses = [
+        post(limited, {"sender": f"addr-{uuid.uuid4()}", "message": "hi"}, address=address).status_code
+        for _ in range(150)
+    ]
     refill = (time.monotonic() - started) * 120 / 60
     assert 120 <= statuses.count(200) <= 120 + refill + 1, statuses.count(200)
     assert statuses[-1] == 429 or statuses.count(429) > 0
@@ -123,8 +134,11 @@ def test_a_flood_of_huge_and_long_messages_does_not_slow_another_student(limited
     try:
         for index in range(15):
             started = time.monotonic()
-            response = post(limited, {"sender": f"student-{uuid.uuid4()}", "message": PAY_QUESTION},
-                            address=f"198.51.100.{index + 1}")
+            response = post(
+                limited,
+                {"sender": f"student-{uuid.uuid4()}", "message": PAY_QUESTION},
+                address=f"198.51.100.{index + 1}",
+            )
             latencies.append(time.monotonic() - started)
             answers.append(reply_text(response.json()))
     finally:
@@ -194,6 +208,6 @@ def test_a_conversation_that_runs_too_long_starts_a_new_session(limited):
     tracker = limited.tracker(sender)
     kinds = [event["event"] for event in tracker["events"]]
     assert kinds.count("session_started") == 2
-    new_session = tracker["events"][len(kinds) - 1 - kinds[::-1].index("session_started"):]
+    new_session = tracker["events"][len(kinds) - 1 - kinds[::-1].index("session_started") :]
     assert [event.get("text") for event in new_session if event["event"] == "user"] == [PAY_QUESTION]
     assert not any(value for name, value in tracker["slots"].items() if name.startswith("advisor_"))

@@ -24,8 +24,9 @@ def test_it_overrides_rasa_methods_with_the_same_signatures():
 def test_rasa_builds_it_from_endpoints_yml():
     from rasa.core.lock_store import LockStore as Store
 
-    store = Store.create(EndpointConfig(url="127.0.0.1", type="addons.lock_store.AtomicRedisLockStore",
-                                        key_prefix="endpointtest"))
+    store = Store.create(
+        EndpointConfig(url="127.0.0.1", type="addons.lock_store.AtomicRedisLockStore", key_prefix="endpointtest")
+    )
     assert isinstance(store, AtomicRedisLockStore)
     assert store.key_prefix.startswith("endpointtest:")
     store.red.ping()
@@ -82,7 +83,10 @@ def test_two_instances_never_serve_one_conversation_at_the_same_time():
 
         asyncio.run(run())
 
-    threads = [threading.Thread(target=instance, args=(store, name), daemon=True) for store, name in zip(stores, "ab")]
+    threads = [
+        threading.Thread(target=instance, args=(store, name), daemon=True)
+        for store, name in zip(stores, "ab", strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,7 +106,7 @@ def test_finishing_keeps_the_lock_while_someone_waits_and_deletes_it_after():
 
 
 def test_expired_tickets_are_dropped():
-    store, = _redis_stores(1)
+    (store,) = _redis_stores(1)
     waiting = store.issue_ticket("d")
     expired = store.issue_ticket("d", lock_lifetime=-1)
     assert [t.number for t in store.get_lock("d").tickets] == [waiting, expired]

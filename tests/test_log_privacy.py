@@ -14,8 +14,12 @@ def _record(message: str, *args: object) -> logging.LogRecord:
 
 def test_the_whole_text_its_escaped_forms_and_quoted_parts_are_replaced():
     text = 'my name is Zoë "Z" Quetzal, born 1999'
-    for line in (f"Received user message '{text}'", '{"text": %s}' % __import__("json").dumps(text),
-                 repr({"text": text}), '{"value": "Quetzal"}'):
+    for line in (
+        f"Received user message '{text}'",
+        '{"text": %s}' % __import__("json").dumps(text),
+        repr({"text": text}),
+        '{"value": "Quetzal"}',
+    ):
         assert "Quetzal" not in log_privacy.redact(line, text), line
     assert log_privacy.redact("action 'action_listen' ran", text) == "action 'action_listen' ran"
     # A fragment, as Rasa logs the tail of a broken /intent{...} payload.

@@ -71,8 +71,12 @@ def _shipped_limits(conf: str) -> dict[str, int]:
     connections = re.search(r"limit_conn \w+ (\d+);", conf)
     body = re.search(r"client_max_body_size (\d+)k;", conf)
     assert rate and burst and connections and body, "the shipped limits are not where this test looks"
-    return {"rate": int(rate.group(1)), "burst": int(burst.group(1)), "connections": int(connections.group(1)),
-            "body_limit": int(body.group(1)) * 1024}
+    return {
+        "rate": int(rate.group(1)),
+        "burst": int(burst.group(1)),
+        "connections": int(connections.group(1)),
+        "body_limit": int(body.group(1)) * 1024,
+    }
 
 
 def templated(conf: str, replacements: dict[str, str]) -> str:
@@ -86,10 +90,28 @@ def templated(conf: str, replacements: dict[str, str]) -> str:
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(key), "-out", str(certificate), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     return certificate, key
 
@@ -118,17 +140,23 @@ def proxy(stack: Stack) -> Iterator[Proxy]:
     origin = f"https://127.0.0.1:{https_port}"
     certificate, key = self_signed_certificate(workdir)
     docroot = copy_demo_site(workdir / "web", origin)
-    (workdir / "chat.conf").write_text(templated(shipped, {
-        "server rasa:5005;": f"server 127.0.0.1:{urlsplit(stack.rasa_url).port};",
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
-        "/etc/nginx/tls/fullchain.pem": str(certificate),
-        "/etc/nginx/tls/privkey.pem": str(key),
-        "root /usr/share/nginx/html;": f"root {docroot};",
-        '"https://chat.riverbend.example"': f'"{origin}"',
-    }))
-    temp_paths = "\n".join(f"    {kind}_temp_path {workdir / kind};"
-                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (workdir / "chat.conf").write_text(
+        templated(
+            shipped,
+            {
+                "server rasa:5005;": f"server 127.0.0.1:{urlsplit(stack.rasa_url).port};",
+                "listen 80;": f"listen 127.0.0.1:{http_port};",
+                "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
+                "/etc/nginx/tls/fullchain.pem": str(certificate),
+                "/etc/nginx/tls/privkey.pem": str(key),
+                "root /usr/share/nginx/html;": f"root {docroot};",
+                '"https://chat.riverbend.example"': f'"{origin}"',
+            },
+        )
+    )
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {workdir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     (workdir / "nginx.conf").write_text(
         "events {}\n"
         "http {\n"
@@ -141,9 +169,19 @@ def proxy(stack: Stack) -> Iterator[Proxy]:
     )
     error_log = workdir / "error.log"
     process = subprocess.Popen(
-        [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", str(error_log),
-         "-g", f"daemon off; pid {workdir / 'nginx.pid'}; error_log {error_log};"],
-        stdout=subprocess.DEVNULL, stderr=(workdir / "stderr.log").open("w"),
+        [
+            NGINX,
+            "-p",
+            str(workdir),
+            "-c",
+            str(workdir / "nginx.conf"),
+            "-e",
+            str(error_log),
+            "-g",
+            f"daemon off; pid {workdir / 'nginx.pid'}; error_log {error_log};",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "stderr.log").open("w"),
     )
     try:
         wait_for_port(https_port, process, workdir / "stderr.log")
@@ -184,8 +222,14 @@ class Client:
             "127.0.0.1", self.proxy.https_port, context=context, source_address=(self.address, 0), timeout=30
         )
 
-    def request(self, method: str, path: str, origin: str | None = None, body: bytes = b"",
-                headers: dict[str, str] | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        origin: str | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         headers = dict(headers or {})
         if origin:
             headers["Origin"] = origin
@@ -263,16 +307,19 @@ def test_only_allowed_origins_reach_socket_io(proxy: Proxy) -> None:
 def test_rest_and_the_http_api_are_not_reachable(proxy: Proxy, stack: Stack) -> None:
     message = json.dumps({"sender": "nginx-outsider", "message": "/greet"}).encode()
     token = f"?token={stack.api_token}"
-    api_paths = (f"/status{token}", f"/version{token}", f"/domain{token}",
-                 f"/conversations/nginx-insider/tracker{token}")
+    api_paths = (
+        f"/status{token}",
+        f"/version{token}",
+        f"/domain{token}",
+        f"/conversations/nginx-insider/tracker{token}",
+    )
     # Directly, Rasa answers all of these: a 404 through nginx is nginx's doing.
     assert stack.send("nginx-insider", "/greet")
     for path in api_paths:
         assert requests.get(f"{stack.rasa_url}{path}", headers=JSON, timeout=30).status_code == 200, path
     client = Client(proxy, "127.0.0.12")
     for origin in (None, proxy.origin):
-        reply = client.request("POST", "/webhooks/rest/webhook", origin, message,
-                               {"Content-Type": "application/json"})
+        reply = client.request("POST", "/webhooks/rest/webhook", origin, message, {"Content-Type": "application/json"})
         assert reply.status == 404, reply
         assert_hsts(reply)
     for path in (*api_paths, f"/model{token}", "/webhooks/rest", "/webhooks/socketio", "/model/parse"):
@@ -388,10 +435,15 @@ def run_widget_session(proxy: Proxy) -> dict[str, object]:
         try:
             context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 800})
             page = context.new_page()
-            page.on("request", lambda request: socket_requests.append(request.url)
-                    if "/socket.io/" in request.url else None)
-            page.on("response", lambda response: refused.append(f"{response.status} {response.url}")
-                    if response.status >= 400 else None)
+            page.on(
+                "request", lambda request: socket_requests.append(request.url) if "/socket.io/" in request.url else None
+            )
+            page.on(
+                "response",
+                lambda response: (
+                    refused.append(f"{response.status} {response.url}") if response.status >= 400 else None
+                ),
+            )
 
             def on_websocket(websocket) -> None:
                 websockets.append(websocket.url)
@@ -401,11 +453,13 @@ def run_widget_session(proxy: Proxy) -> dict[str, object]:
             page.goto(f"{proxy.origin}/index.html")
             page.locator(".rcw-launcher").click()
             expect(page.locator(".rcw-bot:not(.rcw-typing) .rcw-bubble").first).to_contain_text(
-                "medical assist", timeout=60_000)
+                "medical assist", timeout=60_000
+            )
             page.locator(".rcw-input").fill(PAY_QUESTION)
             page.locator(".rcw-input").press("Enter")
-            expect(page.locator(".rcw-bot:not(.rcw-typing) .rcw-bubble").filter(has_text=PAY_FIGURE).first)\
-                .to_be_visible(timeout=30_000)
+            expect(
+                page.locator(".rcw-bot:not(.rcw-typing) .rcw-bubble").filter(has_text=PAY_FIGURE).first
+            ).to_be_visible(timeout=30_000)
             page.wait_for_timeout(1000)  # let the transport settle (upgrade done, polling stopped)
             requests_of_session = list(socket_requests)
             context.close()

@@ -8,18 +8,15 @@ comparison), and the fixed responses in domain.yml are checked too.
 from __future__ import annotations
 
 import itertools
-import re
-from typing import Iterator, List, Tuple
+from typing import Iterator, Tuple
 
 import pytest
 import yaml
 
-from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
 from actions.topic_wording import TOPICS
 from actions.wording import Answer, Context
 from cma_stack import ROOT
 from tests.helpers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, NUMBER, numbers_in
-
 
 
 def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
@@ -137,7 +134,7 @@ def test_answers_with_figures_say_where_they_come_from_and_how_current_they_are(
     """Pay and growth figures carry their source's date (or say it has none) and a link where the source has one."""
     figures = {f.hourly: f.source for f in kb.topics.pay.figures} | {kb.topics.outlook.growth: kb.topics.outlook.source}
     checked = 0
-    for topic, ctx, answer in all_answers(kb):
+    for topic, _ctx, answer in all_answers(kb):
         for figure, source_id in figures.items():
             if figure not in answer.text:
                 continue

@@ -11,6 +11,7 @@ from cma_stack import postgres_database, running_stack
 
 pytestmark = pytest.mark.stack
 
+
 def replies(stack, sender: str, message: str) -> str:
     return "\n".join(r.get("text", "") for r in stack.send(sender, message))
 

@@ -79,4 +79,5 @@ def test_the_redacted_report_shows_no_birth_date_id_or_card() -> None:
     message = {"event": "user", "text": typed, "timestamp": when, "parse_data": {"intent": {"name": "nlu_fallback"}}}
     built = metrics.build([Conversation("someone", [message])], period, clean=redact)
     assert built["fallback"]["texts"] == [
-        {"text": "I'm born [date], student ID [id], card [card]: how much do CMAs earn, $20.76?", "count": 1}]
+        {"text": "I'm born [date], student ID [id], card [card]: how much do CMAs earn, $20.76?", "count": 1}
+    ]

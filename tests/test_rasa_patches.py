@@ -104,7 +104,13 @@ def test_a_server_on_another_rasa_release_refuses_to_start():
 
     root = Path(__file__).resolve().parent.parent
     script = "import rasa; rasa.__version__ = '3.7.0'; import addons.channels"
-    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300,
-                            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode != 0
     assert "will not run on this Rasa: Rasa is 3.7.0" in result.stderr

@@ -67,8 +67,9 @@ def _training_examples():
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             for line in (item.get("examples") or "").splitlines():
-                text = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}",
-                              lambda m: m.group(1) or m.group(2), line.strip()[2:])
+                text = re.sub(
+                    r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", lambda m: m.group(1) or m.group(2), line.strip()[2:]
+                )
                 if text:
                     examples.append(text)
     return examples
@@ -96,9 +97,11 @@ def test_no_training_example_repeats_a_held_out_question(questions):
 
 # --- the judge ---------------------------------------------------------------------
 
+
 def _q(expect, facts=(), ask=()):
-    return Question(id="t", text="?", source="https://example.org", split="tune", expect=expect,
-                    facts=tuple(facts), ask=tuple(ask))
+    return Question(
+        id="t", text="?", source="https://example.org", split="tune", expect=expect, facts=tuple(facts), ask=tuple(ask)
+    )
 
 
 GAP = "Sorry, my sources don't cover exam retakes, and I'd rather not guess. To find out, ask the AAMA."
@@ -115,12 +118,18 @@ GAP = "Sorry, my sources don't cover exam retakes, and I'd rather not guess. To 
         (_q("gap", ask=["AMT"]), [GAP], "honest_gap"),  # said so, but pointed elsewhere
         (_q("gap", ask=["AAMA"]), ["Common topics: medical terminology. Ask the AAMA."], "wrong_topic"),
         (_q("gap", ask=["advisors"]), [GAP.replace("the AAMA", "the Health Sciences Advising office")], "pass"),
-        (_q("role", ["vital signs"], ["advisors"]),
-         ["My sources don't describe nurses, only medical assistants. Vital signs... ask the advising office."], "pass"),
+        (
+            _q("role", ["vital signs"], ["advisors"]),
+            ["My sources don't describe nurses, only medical assistants. Vital signs... ask the advising office."],
+            "pass",
+        ),
         (_q("gap", ask=["AAMA"]), ["Sorry, I didn't quite get that. Could you rephrase it?"], "not_understood"),
         (_q("gap", ask=["AAMA"]), [], "not_understood"),
-        (_q("answer", ["$17.88"]), ["I want to be sure I answer the question you asked. Did you mean one of these?"],
-         "not_understood"),
+        (
+            _q("answer", ["$17.88"]),
+            ["I want to be sure I answer the question you asked. Did you mean one of these?"],
+            "not_understood",
+        ),
         (_q("role", ask=["advisors"]), ["That's outside what I know, sorry."], "refused"),
         (_q("off_topic"), ["That's outside what I know, sorry."], "pass"),
         (_q("off_topic"), ["Here's the usual route: 1. Choose your path."], "wrong_topic"),
@@ -137,9 +146,11 @@ def test_a_worry_acknowledged_first_does_not_hide_the_gap():
 
 
 def test_the_summary_counts_each_split_and_wrong_topic_on_its_own():
-    rows = [{"split": "tune", "expect": "gap", "outcome": "pass"},
-            {"split": "holdout", "expect": "gap", "outcome": "wrong_topic"},
-            {"split": "holdout", "expect": "answer", "outcome": "pass"}]
+    rows = [
+        {"split": "tune", "expect": "gap", "outcome": "pass"},
+        {"split": "holdout", "expect": "gap", "outcome": "wrong_topic"},
+        {"split": "holdout", "expect": "answer", "outcome": "pass"},
+    ]
     table = summarise(rows)
     assert table["tune"]["pass_rate"] == 100.0
     assert table["holdout"]["wrong_topic"] == 1 and table["holdout"]["wrong_topic_rate"] == 50.0

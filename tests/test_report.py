@@ -15,8 +15,8 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -25,7 +25,13 @@ import yaml
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
-    ActionExecuted, ActiveLoop, BotUttered, Event, SessionStarted, SlotSet, UserUttered,
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -61,23 +67,39 @@ class Script:
 
     def session(self, when: float) -> "Script":
         self.time = when
-        self.events += [ActionExecuted("action_session_start", timestamp=when), SessionStarted(timestamp=when),
-                        ActionExecuted("action_listen", timestamp=when)]
+        self.events += [
+            ActionExecuted("action_session_start", timestamp=when),
+            SessionStarted(timestamp=when),
+            ActionExecuted("action_listen", timestamp=when),
+        ]
         return self
 
-    def say(self, text: str, intent: str, guess: Optional[str] = None, *then: Event, reply: str = "ok",
-            action: Optional[str] = None, ask_feedback: bool = False) -> "Script":
+    def say(
+        self,
+        text: str,
+        intent: str,
+        guess: Optional[str] = None,
+        *then: Event,
+        reply: str = "ok",
+        action: Optional[str] = None,
+        ask_feedback: bool = False,
+    ) -> "Script":
         self.time += 30
         ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
-        self.events.append(UserUttered(text, {"name": intent, "confidence": 0.3},
-                                       parse_data={"intent_ranking": ranking}, timestamp=self.time))
+        self.events.append(
+            UserUttered(
+                text, {"name": intent, "confidence": 0.3}, parse_data={"intent_ranking": ranking}, timestamp=self.time
+            )
+        )
         action = action or ("action_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
         bot = BotUttered(reply, timestamp=self.time)
         # As Rasa logs a custom action: its messages first, then the events it returned.
         self.events += [ActionExecuted(action, timestamp=self.time), bot]
         if ask_feedback:  # as actions/conversation.py does under a topic's first answer
-            buttons = [{"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
-                       {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'}]
+            buttons = [
+                {"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
+                {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'},
+            ]
             self.events.append(BotUttered("Was this helpful?", data={"buttons": buttons}, timestamp=self.time))
         self.events += [*[self._at(e) for e in then], ActionExecuted("action_listen", timestamp=self.time)]
         return self
@@ -92,45 +114,79 @@ def feedback(rating: str, topic: str) -> SlotSet:
 
 
 def conversations() -> List[Script]:
-    alpha = (Script(SENDER_IDS[0]).session(at(3, 10))
-             .say("/greet", "greet", action="utter_greet")
-             .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER,
-                  ask_feedback=True)
-             .say("/feedback_negative", "feedback_negative", None, feedback("negative", "pay"),
-                  action="action_record_feedback")
-             # Two hours later: a second session of the same sender.
-             .session(at(5, 9))
-             .say("hi", "greet", action="utter_greet"))
-    bravo = (Script(SENDER_IDS[1]).session(at(3, 11))
-             .say("what does the exam cost", "nlu_fallback", "ask_cost")
-             .say("how much does the exam cost??", "nlu_fallback", "ask_cost")
-             .say("exam price", "ask_cost")
-             .say("/feedback_positive", "feedback_positive", None, feedback("positive", "cost"),
-                  action="action_record_feedback")
-             .say("are you about certified management accountants", "ask_other_meaning", action="utter_other_meaning")
-             .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope")
-             # A follow-up with nothing to follow: the action hands over to action_rephrase.
-             .say("and what about it", "inform", None, ActionExecuted("action_rephrase"), action="action_follow_up"))
-    charlie = (Script(SENDER_IDS[2]).session(at(4, 15))
-               .say("email me at jane.doe@school.edu or 555-123-4567", "nlu_fallback", "ask_organization")
-               .say("can I talk to an advisor", "ask_advisor", action="action_advisor_contact")
-               .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"),
-                    action="advisor_form")
-               .say("I already work in a clinic", "inform", None, SlotSet("recommendation", ["RMA", "CCMA"]),
-                    ActiveLoop(None), action="action_recommend")
-               # Understood as an intent, but the policies were unsure what to do: a core fallback.
-               .say("what does the exam cost", "ask_cost", action="action_rephrase"))
-    delta = (Script(SENDER_IDS[3]).session(at(8, 23, 50))
-             .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"), action="advisor_form")
-             .say("no", "deny", None, SlotSet("recommendation", []), ActiveLoop(None), action="action_recommend")
-             .say("what's on the exam", "ask_exam")
-             .say("and how long is it", "inform")
-             .say("/feedback_negative", "feedback_negative", None, feedback("negative", "exam"),
-                  action="action_record_feedback"))
+    alpha = (
+        Script(SENDER_IDS[0])
+        .session(at(3, 10))
+        .say("/greet", "greet", action="utter_greet")
+        .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER, ask_feedback=True)
+        .say(
+            "/feedback_negative",
+            "feedback_negative",
+            None,
+            feedback("negative", "pay"),
+            action="action_record_feedback",
+        )
+        # Two hours later: a second session of the same sender.
+        .session(at(5, 9))
+        .say("hi", "greet", action="utter_greet")
+    )
+    bravo = (
+        Script(SENDER_IDS[1])
+        .session(at(3, 11))
+        .say("what does the exam cost", "nlu_fallback", "ask_cost")
+        .say("how much does the exam cost??", "nlu_fallback", "ask_cost")
+        .say("exam price", "ask_cost")
+        .say(
+            "/feedback_positive",
+            "feedback_positive",
+            None,
+            feedback("positive", "cost"),
+            action="action_record_feedback",
+        )
+        .say("are you about certified management accountants", "ask_other_meaning", action="utter_other_meaning")
+        .say("i want to be a pilot", "out_of_scope", action="utter_out_of_scope")
+        # A follow-up with nothing to follow: the action hands over to action_rephrase.
+        .say("and what about it", "inform", None, ActionExecuted("action_rephrase"), action="action_follow_up")
+    )
+    charlie = (
+        Script(SENDER_IDS[2])
+        .session(at(4, 15))
+        .say("email me at jane.doe@school.edu or 555-123-4567", "nlu_fallback", "ask_organization")
+        .say("can I talk to an advisor", "ask_advisor", action="action_advisor_contact")
+        .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"), action="advisor_form")
+        .say(
+            "I already work in a clinic",
+            "inform",
+            None,
+            SlotSet("recommendation", ["RMA", "CCMA"]),
+            ActiveLoop(None),
+            action="action_recommend",
+        )
+        # Understood as an intent, but the policies were unsure what to do: a core fallback.
+        .say("what does the exam cost", "ask_cost", action="action_rephrase")
+    )
+    delta = (
+        Script(SENDER_IDS[3])
+        .session(at(8, 23, 50))
+        .say("/start_advisor_form", "start_advisor_form", None, ActiveLoop("advisor_form"), action="advisor_form")
+        .say("no", "deny", None, SlotSet("recommendation", []), ActiveLoop(None), action="action_recommend")
+        .say("what's on the exam", "ask_exam")
+        .say("and how long is it", "inform")
+        .say(
+            "/feedback_negative",
+            "feedback_negative",
+            None,
+            feedback("negative", "exam"),
+            action="action_record_feedback",
+        )
+    )
     # Before the period: must not count.
-    echo = (Script(SENDER_IDS[4]).session(at(1, 12))
-            .say("how much do CMAs make?", "ask_pay")
-            .say("exam fee?", "nlu_fallback", "ask_cost"))
+    echo = (
+        Script(SENDER_IDS[4])
+        .session(at(1, 12))
+        .say("how much do CMAs make?", "ask_pay")
+        .say("exam fee?", "nlu_fallback", "ask_cost")
+    )
     return [alpha, bravo, charlie, delta, echo]
 
 
@@ -181,11 +237,19 @@ def test_topics_fallbacks_and_out_of_scope(numbers: Dict[str, Any]) -> None:
     topics = {t["intent"]: t["messages"] for t in numbers["topics"]}
     assert topics["ask_cost"] == 2 and topics["greet"] == 2 and topics["ask_pay"] == 1
     assert "nlu_fallback" not in topics and "feedback_negative" not in topics
-    assert numbers["topics"][0] == {"intent": "inform", "label": 'Follow-up (e.g. "and per hour?")', "messages": 3,
-                                    "kind": "question"}
+    assert numbers["topics"][0] == {
+        "intent": "inform",
+        "label": 'Follow-up (e.g. "and per hour?")',
+        "messages": 3,
+        "kind": "question",
+    }
     kinds = {t["intent"]: t["kind"] for t in numbers["topics"]}
     assert (kinds["greet"], kinds["out_of_scope"], kinds["ask_other_meaning"], kinds["ask_pay"]) == (
-        "small_talk", "out_of_scope", "out_of_scope", "question")
+        "small_talk",
+        "out_of_scope",
+        "out_of_scope",
+        "question",
+    )
 
     fallback = numbers["fallback"]
     assert fallback["messages"] == 5  # three NLU fallbacks, one by the policies, one by an action
@@ -197,14 +261,19 @@ def test_topics_fallbacks_and_out_of_scope(numbers: Dict[str, Any]) -> None:
 
     assert numbers["out_of_scope"]["messages"] == 2
     assert {row["text"] for row in numbers["out_of_scope"]["texts"]} == {
-        "are you about certified management accountants", "i want to be a pilot"}
+        "are you about certified management accountants",
+        "i want to be a pilot",
+    }
 
 
 def test_feedback_handoffs_and_form(numbers: Dict[str, Any]) -> None:
     feedback = numbers["feedback"]
     assert (feedback["positive"], feedback["negative"]) == (1, 2)
     assert {row["topic"]: (row["positive"], row["negative"]) for row in feedback["by_topic"]} == {
-        "pay": (0, 1), "exam": (0, 1), "cost": (1, 0)}
+        "pay": (0, 1),
+        "exam": (0, 1),
+        "cost": (1, 0),
+    }
     pay, exam = feedback["thumbs_down"]
     assert pay["topic"] == "pay" and pay["messages"] == ["[button: Greet]", "how much do CMAs make?"]
     assert pay["bot_answer"] == "Certified medical assistants earn about $20.76 an hour (AAMA)."  # markdown dropped
@@ -224,22 +293,38 @@ def test_forged_topics_and_repeated_clicks_do_not_count(tmp_path: Path) -> None:
     Only the first rating of a topic the assistant asks about counts, once per conversation;
     the slot Rasa carries into the next session is not another rating.
     """
-    def rated(script: Script, rating: str, topic: Any) -> Script:
-        return script.say(f"/feedback_{rating}", f"feedback_{rating}", None,
-                          SlotSet("feedback", {"rating": rating, "topic": topic}), action="action_record_feedback")
 
-    script = Script("clicker").session(at(3, 10)).say("how much do CMAs make?", "ask_pay", None,
-                                                       SlotSet("topic", "pay"), reply=PAY_ANSWER, ask_feedback=True)
-    for rating, topic in (("negative", "pay"), ("negative", "pay"), ("positive", "pay"),
-                          ("negative", "free pizza"), ("negative", "<script>"), ("negative", None)):
+    def rated(script: Script, rating: str, topic: Any) -> Script:
+        return script.say(
+            f"/feedback_{rating}",
+            f"feedback_{rating}",
+            None,
+            SlotSet("feedback", {"rating": rating, "topic": topic}),
+            action="action_record_feedback",
+        )
+
+    script = (
+        Script("clicker")
+        .session(at(3, 10))
+        .say("how much do CMAs make?", "ask_pay", None, SlotSet("topic", "pay"), reply=PAY_ANSWER, ask_feedback=True)
+    )
+    for rating, topic in (
+        ("negative", "pay"),
+        ("negative", "pay"),
+        ("positive", "pay"),
+        ("negative", "free pizza"),
+        ("negative", "<script>"),
+        ("negative", None),
+    ):
         rated(script, rating, topic)
     script.session(at(5, 9))
     script.events.insert(-1, SlotSet("feedback", {"rating": "negative", "topic": "pay"}, timestamp=at(5, 9)))
     script.say("hi", "greet", action="utter_greet")
 
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    run_coroutine(SQLTrackerStore(Domain.empty(), host=url).save(
-        DialogueStateTracker.from_events(script.sender, script.events)))
+    run_coroutine(
+        SQLTrackerStore(Domain.empty(), host=url).save(DialogueStateTracker.from_events(script.sender, script.events))
+    )
     feedback = metrics.build(read_conversations(url, PERIOD.start, PERIOD.end), PERIOD)["feedback"]
     assert (feedback["positive"], feedback["negative"]) == (0, 1)
     assert feedback["by_topic"] == [{"topic": "pay", "label": "Pay", "positive": 0, "negative": 1}]
@@ -286,8 +371,13 @@ def test_the_report_counts_only_what_the_domain_has() -> None:
     actions = set(domain["actions"]) | set(domain["responses"])
     intents = set(domain["intents"]) | set(DEFAULT_INTENTS)
     assert metrics.FALLBACK_ACTIONS | metrics.HANDOFF_ACTIONS <= actions
-    assert (metrics.FALLBACK_INTENTS | metrics.FEEDBACK_INTENTS | metrics.OUT_OF_SCOPE_INTENTS
-            | metrics.SMALL_TALK_INTENTS | metrics.ANSWERED_BY_READING) <= intents
+    assert (
+        metrics.FALLBACK_INTENTS
+        | metrics.FEEDBACK_INTENTS
+        | metrics.OUT_OF_SCOPE_INTENTS
+        | metrics.SMALL_TALK_INTENTS
+        | metrics.ANSWERED_BY_READING
+    ) <= intents
     assert metrics.ADVISOR_FORM in domain["forms"] and metrics.SLOT_RECOMMENDATION in domain["slots"]
 
 
@@ -299,11 +389,12 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     run_coroutine(store.save(DialogueStateTracker.from_events(script.sender, script.events)))
     report.write_report(url, PERIOD, tmp_path)
     page = (tmp_path / "report.html").read_text()
-    assert "<script" not in page and "tracker.example/x.png\">" not in page
+    assert "<script" not in page and 'tracker.example/x.png">' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "src=\"data:image/svg+xml;base64," in page
+    assert 'src="data:image/svg+xml;base64,' in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page.replace(
-        "https://tracker.example", "")
+        "https://tracker.example", ""
+    )
 
 
 def test_empty_store_and_period(tmp_path: Path) -> None:
@@ -316,8 +407,9 @@ def test_empty_store_and_period(tmp_path: Path) -> None:
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
     """The command as make runs it, in its own process."""
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=quiet_env())
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, env=quiet_env()
+    )
 
 
 def call(main: Callable[[List[str]], int], *args: str) -> Tuple[int, str, str]:
@@ -332,24 +424,51 @@ def call(main: Callable[[List[str]], int], *args: str) -> Tuple[int, str, str]:
 
 
 def test_command_line(sqlite_url: str, tmp_path: Path) -> None:
-    result = run_module("insights.report", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
-                        "--redact", "--out", str(tmp_path / "out"))
+    result = run_module(
+        "insights.report",
+        "--url",
+        sqlite_url,
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-08",
+        "--redact",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 0, result.stderr
     assert "2 Nov 2026 to 8 Nov 2026: 5 conversation(s), 21 message(s), 5 not understood, 2 rated 👎" in result.stdout
     written = json.loads((tmp_path / "out" / "report.json").read_text())
     assert written["redacted"] is True and written["period"] == {
-        "since": "2026-11-02", "until": "2026-11-08", "timezone": "UTC"}
+        "since": "2026-11-02",
+        "until": "2026-11-08",
+        "timezone": "UTC",
+    }
 
 
 def test_time_zone_and_bad_arguments(sqlite_url: str, tmp_path: Path) -> None:
     # Days in another time zone: delta's 23:50 UTC on the 8th is 12:50 on the 9th in Auckland.
-    status, _, err = call(report.main, "--url", sqlite_url, "--since", "2026-11-09", "--until", "2026-11-09",
-                          "--timezone", "Pacific/Auckland", "--out", str(tmp_path / "nz"))
+    status, _, err = call(
+        report.main,
+        "--url",
+        sqlite_url,
+        "--since",
+        "2026-11-09",
+        "--until",
+        "2026-11-09",
+        "--timezone",
+        "Pacific/Auckland",
+        "--out",
+        str(tmp_path / "nz"),
+    )
     assert status == 0, err
     assert json.loads((tmp_path / "nz" / "report.json").read_text())["totals"]["conversations"] == 1
 
-    for bad, reason in ((["--since", "2026-13-01"], "is not a date"), (["--since", "2026-11-09", "--until",
-                         "2026-11-08"], "is after"), (["--timezone", "Mars/Olympus"], "unknown time zone")):
+    for bad, reason in (
+        (["--since", "2026-13-01"], "is not a date"),
+        (["--since", "2026-11-09", "--until", "2026-11-08"], "is after"),
+        (["--timezone", "Mars/Olympus"], "unknown time zone"),
+    ):
         status, _, err = call(report.main, "--url", sqlite_url, *bad, "--out", str(tmp_path / "bad"))
         assert status == 2 and reason in err
 
@@ -361,8 +480,9 @@ def test_missing_or_unreachable_store(tmp_path: Path) -> None:
         status, _, err = call(main, "--url", f"sqlite:///{missing}", "--out", str(tmp_path / "missing"))
         assert status == 1 and "no tracker store at sqlite:///" in err
     assert not missing.exists()
-    status, _, err = call(report.main, "--url", "postgresql://postgres:SECRET@127.0.0.1:1/none",
-                          "--out", str(tmp_path / "missing"))
+    status, _, err = call(
+        report.main, "--url", "postgresql://postgres:SECRET@127.0.0.1:1/none", "--out", str(tmp_path / "missing")
+    )
     assert status == 1 and "cannot read the tracker store at postgresql://postgres:***@" in err
     assert "SECRET" not in err
 
@@ -371,15 +491,27 @@ def test_missing_or_unreachable_store(tmp_path: Path) -> None:
 
 
 def test_grouping_keeps_different_questions_apart() -> None:
-    groups = group_messages([
-        "how much is the exam", "how much is the exam?", "exam cost", "how much does the exam cost",
-        "whats the exam cost", "can i study online", "are there online programs", "online classes?",
-        "do you like pizza",
-    ])
+    groups = group_messages(
+        [
+            "how much is the exam",
+            "how much is the exam?",
+            "exam cost",
+            "how much does the exam cost",
+            "whats the exam cost",
+            "can i study online",
+            "are there online programs",
+            "online classes?",
+            "do you like pizza",
+        ]
+    )
     as_sets = [set(g.texts) for g in groups]
     assert groups[0].total == 5 and as_sets[0] == {
-        "how much is the exam", "how much is the exam?", "exam cost", "how much does the exam cost",
-        "whats the exam cost"}
+        "how much is the exam",
+        "how much is the exam?",
+        "exam cost",
+        "how much does the exam cost",
+        "whats the exam cost",
+    }
     assert {"do you like pizza"} in as_sets
     assert not any({"how much is the exam", "can i study online"} <= s for s in as_sets)
 
@@ -393,8 +525,9 @@ def test_grouping_beyond_the_pairwise_limit(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_triage_draft_is_commented_out_and_labels_into_valid_yaml(sqlite_url: str, tmp_path: Path) -> None:
     out = tmp_path / "triage.yml"
-    result = run_module("insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
-                        "--out", str(out))
+    result = run_module(
+        "insights.triage", "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     draft = out.read_text()
     assert all(line.startswith("#") for line in draft.splitlines())
@@ -404,7 +537,7 @@ def test_triage_draft_is_commented_out_and_labels_into_valid_yaml(sqlite_url: st
 
     # What a maintainer gets by removing one "# " from every line below the instructions: Rasa NLU data.
     lines = draft.splitlines()
-    body = lines[lines.index('# version: "3.1"'):]
+    body = lines[lines.index('# version: "3.1"') :]
     labelled = yaml.safe_load("\n".join(line[2:] for line in body))
     assert labelled["version"] == "3.1"
     first = labelled["nlu"][0]
@@ -426,13 +559,36 @@ def test_rasa_data_validate_passes_with_the_draft(sqlite_url: str, tmp_path: Pat
     """`rasa data validate --fail-on-warnings` on the project's data plus a generated triage.yml."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("triage.yml"))
-    status, _, err = call(triage.main, "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08",
-                          "--out", str(data / "nlu" / "triage.yml"))
+    status, _, err = call(
+        triage.main,
+        "--url",
+        sqlite_url,
+        "--since",
+        "2026-11-02",
+        "--until",
+        "2026-11-08",
+        "--out",
+        str(data / "nlu" / "triage.yml"),
+    )
     assert status == 0, err
     validate = subprocess.run(
-        [str(RASA), "data", "validate", "--fail-on-warnings", "--data", str(data), "--domain", "domain.yml",
-         "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, env=quiet_env(), timeout=600,
+        [
+            str(RASA),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--data",
+            str(data),
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=quiet_env(),
+        timeout=600,
     )
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
 
@@ -451,25 +607,43 @@ def test_what_students_ask_that_the_sources_do_not_cover_is_grouped_by_subject()
 
     def user(text: str, intent: str, minute: int, *tags: Tuple[str, str]) -> Dict[str, Any]:
         reading = {"gaps": [v for k, v in tags if k == "gap"], "roles": [v for k, v in tags if k == "role"]}
-        return {"event": "user", "text": text, "timestamp": at(3, 10, minute),
-                "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "reading": reading}}
+        return {
+            "event": "user",
+            "text": text,
+            "timestamp": at(3, 10, minute),
+            "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "reading": reading},
+        }
 
     conversations = [
-        Conversation("a", [user("can I retake the cma exam?", "ask_not_covered", 1, ("gap", "exam_retakes")),
-                           user("what if I fail the test", "ask_not_covered", 2, ("gap", "exam_retakes")),
-                           user("how much do MAs make", "ask_pay", 3),
-                           # read as a role, but answered as career paths (the article covers it): not a gap
-                           user("can an MA become a nurse", "ask_career_paths", 4, ("role", "RN"))]),
-        Conversation("b", [user("CNA vs CMA?", "ask_about_role", 4, ("role", "CNA")),
-                           user("retake policy???", "ask_not_covered", 5, ("gap", "exam_retakes"),
-                                ("role", "CNA"))]),
+        Conversation(
+            "a",
+            [
+                user("can I retake the cma exam?", "ask_not_covered", 1, ("gap", "exam_retakes")),
+                user("what if I fail the test", "ask_not_covered", 2, ("gap", "exam_retakes")),
+                user("how much do MAs make", "ask_pay", 3),
+                # read as a role, but answered as career paths (the article covers it): not a gap
+                user("can an MA become a nurse", "ask_career_paths", 4, ("role", "RN")),
+            ],
+        ),
+        Conversation(
+            "b",
+            [
+                user("CNA vs CMA?", "ask_about_role", 4, ("role", "CNA")),
+                user("retake policy???", "ask_not_covered", 5, ("gap", "exam_retakes"), ("role", "CNA")),
+            ],
+        ),
     ]
     labels = {"gap:exam_retakes": "Exam retakes", "role:CNA": "Compared with CNAs"}
     rows = metrics.build(conversations, PERIOD, subject_labels=labels)["cannot_answer"]
     assert [(r["label"], r["kind"], r["messages"]) for r in rows] == [
-        ("Exam retakes", "gap", 3), ("Compared with CNAs", "role", 2)]
-    assert {t["text"] for t in rows[0]["texts"]} == {"can I retake the cma exam?", "what if I fail the test",
-                                                     "retake policy???"}
+        ("Exam retakes", "gap", 3),
+        ("Compared with CNAs", "role", 2),
+    ]
+    assert {t["text"] for t in rows[0]["texts"]} == {
+        "can I retake the cma exam?",
+        "what if I fail the test",
+        "retake policy???",
+    }
     # without the knowledge file's names, the ids still say what it is
     assert metrics.build(conversations, PERIOD)["cannot_answer"][0]["label"] == "Exam retakes"
 

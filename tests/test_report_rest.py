@@ -42,8 +42,16 @@ DUTIES = "what does a medical assistant do?"
 CONTACT = "my email is jane.doe@example.edu, call me at 555-123-4567"
 # Typed messages the current model does not understand, or places outside its subject
 # (which one each is, is read from the bot's reply, not assumed).
-UNCLEAR = ["is it hard", "whats the catch", "could you explain", "tell me more", "is it difficult", "any tips",
-           "blorfing the snargle", "what is the vibe"]
+UNCLEAR = [
+    "is it hard",
+    "whats the catch",
+    "could you explain",
+    "tell me more",
+    "is it difficult",
+    "any tips",
+    "blorfing the snargle",
+    "what is the vibe",
+]
 OFF_TOPIC = ["what's the best pizza in town?", "can you help me with my taxes?", CONTACT]
 
 
@@ -126,8 +134,9 @@ def converse(sent: Sent) -> None:
 
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
-                            env=quiet_env(), timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, env=quiet_env(), timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -143,8 +152,15 @@ def generated() -> Iterator[Generated]:
         trackers = {sender: stack.tracker(sender) for sender in sent.conversations}
         run_module("insights.report", "--url", url, *days, "--redact", "--out", str(out))
         triage = run_module("insights.triage", "--url", url, *days, "--out", str(out / "triage.yml"))
-    yield Generated(sent, trackers, json.loads((out / "report.json").read_text()),
-                    (out / "report.html").read_text(), out, (out / "triage.yml").read_text(), triage.stdout)
+    yield Generated(
+        sent,
+        trackers,
+        json.loads((out / "report.json").read_text()),
+        (out / "report.html").read_text(),
+        out,
+        (out / "triage.yml").read_text(),
+        triage.stdout,
+    )
 
 
 def fell_back(turn: Turn) -> bool:
@@ -180,8 +196,11 @@ def test_not_understood_and_off_topic_match_the_replies(generated: Generated) ->
     assert fallback["messages"] == sum(misunderstood.values())
     assert fallback["rate"] == round(sum(misunderstood.values()) / len(typed), 4)
 
-    redacted = {t.text.replace("jane.doe@example.edu", "[email]").replace("555-123-4567", "[phone]")
-                for t in typed if off_topic(t)}
+    redacted = {
+        t.text.replace("jane.doe@example.edu", "[email]").replace("555-123-4567", "[phone]")
+        for t in typed
+        if off_topic(t)
+    }
     assert len(redacted) >= 2, "the model no longer calls these off-topic: pick others for OFF_TOPIC"
     assert {row["text"] for row in generated.report["out_of_scope"]["texts"]} == redacted
     # The most frequent failures lead the "fix first" list.
@@ -191,7 +210,9 @@ def test_not_understood_and_off_topic_match_the_replies(generated: Generated) ->
 
 def test_topics_match_what_rasa_recorded(generated: Generated) -> None:
     recorded = Counter(
-        e["parse_data"]["intent"]["name"] for tracker in generated.trackers.values() for e in tracker["events"]
+        e["parse_data"]["intent"]["name"]
+        for tracker in generated.trackers.values()
+        for e in tracker["events"]
         if e["event"] == "user"
     )
     expected = {i: n for i, n in recorded.items() if i not in metrics.FALLBACK_INTENTS | metrics.FEEDBACK_INTENTS}
@@ -206,18 +227,26 @@ def test_feedback_handoff_and_form(generated: Generated) -> None:
     feedback = generated.report["feedback"]
     assert (feedback["positive"], feedback["negative"]) == (1, 1)
     assert {row["topic"]: (row["positive"], row["negative"]) for row in feedback["by_topic"]} == {
-        "pay": (0, 1), "duties": (1, 0)}
+        "pay": (0, 1),
+        "duties": (1, 0),
+    }
     (down,) = feedback["thumbs_down"]
     assert down["messages"] == [PAY] and "$" in down["bot_answer"]
 
     def actions(name: str) -> int:
-        return sum(e["event"] == "action" and e["name"] == name
-                   for tracker in generated.trackers.values() for e in tracker["events"])
+        return sum(
+            e["event"] == "action" and e["name"] == name
+            for tracker in generated.trackers.values()
+            for e in tracker["events"]
+        )
 
     assert generated.report["handoffs"]["count"] == actions("action_advisor_contact") >= 1
     form = generated.report["advisor_form"]
-    given = [t["slots"]["recommendation"] for t in generated.trackers.values()
-             if t["slots"].get("recommendation") is not None]
+    given = [
+        t["slots"]["recommendation"]
+        for t in generated.trackers.values()
+        if t["slots"].get("recommendation") is not None
+    ]
     assert form["completed"] == len(given) == 1 and form["started"] >= 1
     assert form["by_combination"] == [{"credentials": given[0], "count": 1}]
 
@@ -251,8 +280,14 @@ def test_page_in_chromium(generated: Generated) -> None:
     totals = generated.report["totals"]
     assert seen["cards"][0].split()[:2] == [str(totals["conversations"]), "conversations"]
     assert seen["cards"][1].split()[:3] == [str(totals["messages"]), "student", "messages"]
-    for heading in ("What students asked the career assistant", "Fix first", "What students asked about",
-                    "Messages the assistant did not understand", "How students rated the answers", "Advisors"):
+    for heading in (
+        "What students asked the career assistant",
+        "Fix first",
+        "What students asked about",
+        "Messages the assistant did not understand",
+        "How students rated the answers",
+        "Advisors",
+    ):
         assert heading in seen["headings"]
     assert seen["axe"] == [], json.dumps(seen["axe"], indent=2)
 
@@ -283,7 +318,10 @@ def render(page_path: Path) -> Dict[str, Any]:
                 })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
             )
             return {
-                "requests": requests, "errors": errors, "charts": charts, "axe": axe,
+                "requests": requests,
+                "errors": errors,
+                "charts": charts,
+                "axe": axe,
                 "cards": page.eval_on_selector_all(".card", "cs => cs.map(c => c.innerText)"),
                 "headings": page.eval_on_selector_all("h1, h2", "hs => hs.map(h => h.textContent.trim())"),
             }

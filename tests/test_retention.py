@@ -32,8 +32,11 @@ def _save(store: SQLTrackerStore, sender: str, *ages_in_days: float) -> None:
     events = []
     for age in ages_in_days:
         when = now - age * DAY
-        events += [UserUttered("hi", timestamp=when), ActionExecuted("utter_greet", timestamp=when),
-                   BotUttered("hello", timestamp=when)]
+        events += [
+            UserUttered("hi", timestamp=when),
+            ActionExecuted("utter_greet", timestamp=when),
+            BotUttered("hello", timestamp=when),
+        ]
     run_coroutine(store.save(DialogueStateTracker.from_events(sender, events)))
 
 
@@ -44,7 +47,10 @@ def _senders(store: SQLTrackerStore) -> set:
 def _prune(url: str, *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "scripts/prune_conversations.py", "--url", url, *args],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -83,8 +89,15 @@ def _message_saved_during_prune(url: str, prune_is_waiting: Callable[[threading.
     try:
         with engine.connect() as student:
             saving = student.begin()
-            student.execute(INSERT_EVENT, {"sender": "writing-again", "type": fresh.type_name, "at": fresh.timestamp,
-                                           "data": json.dumps(fresh.as_dict())})
+            student.execute(
+                INSERT_EVENT,
+                {
+                    "sender": "writing-again",
+                    "type": fresh.type_name,
+                    "at": fresh.timestamp,
+                    "data": json.dumps(fresh.as_dict()),
+                },
+            )
             pruning.start()
             deadline = time.monotonic() + 30
             while pruning.is_alive() and not prune_is_waiting(pruning):
@@ -122,8 +135,9 @@ def test_prune_sqlite_keeps_a_conversation_written_to_meanwhile(tmp_path, statem
     # SQLite has one writer at a time: the prune's DELETE waits for the student's commit.
     # Committing as soon as the prune reaches its DELETE puts the message between any
     # earlier choice of conversations and the delete itself.
-    _message_saved_during_prune(f"sqlite:///{tmp_path / 'conversations.db'}",
-                                lambda pruning: statements_in(pruning, "DELETE"))
+    _message_saved_during_prune(
+        f"sqlite:///{tmp_path / 'conversations.db'}", lambda pruning: statements_in(pruning, "DELETE")
+    )
 
 
 @pytest.mark.postgres
@@ -139,8 +153,9 @@ def test_prune_postgresql_keeps_a_conversation_written_to_meanwhile():
     # waits for a lock (or has finished, which fails the test).
     with postgres_database() as url:
         watcher = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        waiting = sa.text("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                          "AND wait_event_type = 'Lock'")
+        waiting = sa.text(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
         try:
             with watcher.connect() as watch:
                 _message_saved_during_prune(url, lambda pruning: watch.execute(waiting).scalar_one() > 0)

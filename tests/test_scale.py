@@ -25,9 +25,12 @@ TURNS = [
 
 @pytest.fixture(scope="module")
 def two_instances() -> Iterator[Stack]:
-    with postgres_database() as url, running_stack(
-        tracker_store_url=url, rasa_instances=2, redis_lock_prefix=f"cmatest{uuid.uuid4().hex[:8]}"
-    ) as stack:
+    with (
+        postgres_database() as url,
+        running_stack(
+            tracker_store_url=url, rasa_instances=2, redis_lock_prefix=f"cmatest{uuid.uuid4().hex[:8]}"
+        ) as stack,
+    ):
         yield stack
 
 
@@ -56,7 +59,7 @@ def _converse(stack: Stack, sender: str, turns=TURNS, offset: int = 0) -> List[T
 
 def test_one_conversation_alternating_between_instances_keeps_context(two_instances):
     sender = f"scale-{uuid.uuid4()}"
-    for (message, text), (_, expected) in zip(_converse(two_instances, sender), TURNS):
+    for (message, text), (_, expected) in zip(_converse(two_instances, sender), TURNS, strict=False):
         assert expected in text, f"{message!r} -> {text!r}"
     assert _user_texts(two_instances, sender) == [m for m, _ in TURNS]
     assert len(_bot_texts(two_instances, sender)) == len(TURNS)
@@ -66,8 +69,8 @@ def test_many_concurrent_conversations_are_stored_in_order(two_instances):
     senders = [f"scale-{uuid.uuid4()}" for _ in range(16)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda s: _converse(two_instances, s[1], offset=s[0]), enumerate(senders)))
-    for sender, answers in zip(senders, results):
-        for (message, text), (_, expected) in zip(answers, TURNS):
+    for sender, answers in zip(senders, results, strict=False):
+        for (message, text), (_, expected) in zip(answers, TURNS, strict=False):
             assert expected in text, f"{sender}: {message!r} -> {text!r}"
         assert _user_texts(two_instances, sender) == [m for m, _ in TURNS]
         assert len(_bot_texts(two_instances, sender)) == len(TURNS)

@@ -59,8 +59,8 @@ def test_no_message_text_in_logs_at_debug_level_nor_on_failure_paths():
     import redis
     from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX
 
-    from tests.helpers import SocketClient
     from cma_stack import running_stack
+    from tests.helpers import SocketClient
 
     marker = f"quetzal{uuid.uuid4().hex[:8]}"
     prefix = f"sec{uuid.uuid4().hex[:8]}"

@@ -37,8 +37,9 @@ class Terminal:
     def __init__(self, args, env):
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 250, 0, 0))  # rows, columns
-        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, start_new_session=True
+        )
         os.close(slave)
         self.screen = ""
 
@@ -70,8 +71,10 @@ class Terminal:
 
 def _shell(tmp_path: Path, action_url: str) -> Terminal:
     endpoints = write_endpoints(tmp_path / "endpoints.yml", action_url, f"sqlite:///{tmp_path / 'c.db'}")
-    return Terminal([str(RASA), "shell", "--model", str(MODEL), "--endpoints", str(endpoints),
-                     "--port", str(free_port())], quiet_env({"TERM": "dumb", "COLUMNS": "200"}))
+    return Terminal(
+        [str(RASA), "shell", "--model", str(MODEL), "--endpoints", str(endpoints), "--port", str(free_port())],
+        quiet_env({"TERM": "dumb", "COLUMNS": "200"}),
+    )
 
 
 def _ask_in_shell(tmp_path: Path, action_url: str, question: str, expected: str) -> None:
@@ -86,12 +89,18 @@ def _ask_in_shell(tmp_path: Path, action_url: str, question: str, expected: str)
 
 def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
     # The shared stack's action server; the shell runs its own Rasa server.
-    _ask_in_shell(tmp_path, f"{stack.action_url}/webhook", "what is the NCMA?", "National Center for Competency Testing")
+    _ask_in_shell(
+        tmp_path, f"{stack.action_url}/webhook", "what is the NCMA?", "National Center for Competency Testing"
+    )
 
 
 def test_shell_without_action_server_says_so(tmp_path):
-    _ask_in_shell(tmp_path, f"http://127.0.0.1:{free_port()}/webhook",
-                  "how much do certified medical assistants make", "can't look that up right now")
+    _ask_in_shell(
+        tmp_path,
+        f"http://127.0.0.1:{free_port()}/webhook",
+        "how much do certified medical assistants make",
+        "can't look that up right now",
+    )
 
 
 def test_shell_questionnaire_with_a_dead_action_server_says_so(tmp_path):
@@ -116,8 +125,15 @@ def test_shell_questionnaire_with_a_dead_action_server_says_so(tmp_path):
 def test_make_shell_chats_with_its_own_action_server_and_stops_it(tmp_path):
     """`make shell` (python -m cma_stack shell): the action server, a chat without warnings, Ctrl-C ends both."""
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port()}
-    env = quiet_env({**{k: str(v) for k, v in ports.items()}, "TERM": "dumb", "COLUMNS": "200",
-                     "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}", "ACTIONS_LOG": str(tmp_path / "a.log")})
+    env = quiet_env(
+        {
+            **{k: str(v) for k, v in ports.items()},
+            "TERM": "dumb",
+            "COLUMNS": "200",
+            "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+            "ACTIONS_LOG": str(tmp_path / "a.log"),
+        }
+    )
     terminal = Terminal([str(PYTHON), "-m", "cma_stack", "shell"], env)
     try:
         terminal.expect("Bot loaded", 240)

@@ -39,10 +39,15 @@ def nlp():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("how much do Certified Medical Assistants make per hour in New York",
-         [("credential", "CMA"), ("pay_period", "hourly"), ("location", "New York")]),
+        (
+            "how much do Certified Medical Assistants make per hour in New York",
+            [("credential", "CMA"), ("pay_period", "hourly"), ("location", "New York")],
+        ),
         ("whats the difference between the ncma and CCMAs", [("credential", "NCMA"), ("credential", "CCMA")]),
-        ("is the national certified medical assistant from the NCCT", [("credential", "NCMA"), ("organization", "NCCT")]),
+        (
+            "is the national certified medical assistant from the NCCT",
+            [("credential", "NCMA"), ("organization", "NCCT")],
+        ),
         ("the rma's requirements", [("credential", "RMA")]),
         ("what about non-certified ones", [("certification_status", "non_certified")]),
         ("and the soft skills?", [("skill_type", "human")]),

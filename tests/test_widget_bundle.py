@@ -98,7 +98,10 @@ def test_rebuilding_gives_the_committed_files(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     run = subprocess.run(
         ["npm", "run", "--silent", "build", "--", "--outdir", str(out)],
-        cwd=WEB, capture_output=True, text=True, timeout=120,
+        cwd=WEB,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     built = sorted(path.name for path in out.iterdir())

@@ -95,10 +95,12 @@ def wait_for_socket_reply(rasa_url: str, timeout: float) -> None:
     while time.monotonic() < deadline:
         replies: queue.Queue = queue.Queue()
         client = socketio.Client(reconnection=False, engineio_logger=QUIET_LOGGER)
-        client.on("connect", lambda: client.emit("session_request", {"session_id": None}))
+        client.on("connect", lambda client=client: client.emit("session_request", {"session_id": None}))
         client.on(
             "session_confirm",
-            lambda session_id: client.emit("user_uttered", {"message": "/greet", "session_id": session_id}),
+            lambda session_id, client=client: client.emit(
+                "user_uttered", {"message": "/greet", "session_id": session_id}
+            ),
         )
         client.on("bot_uttered", replies.put)
         try:
@@ -131,16 +133,18 @@ def widget_csp(chat_server: str, connect_src: str | None = None) -> str:
     chat server at `chat_server`, inside a page policy that allows nothing else it does not need.
     `connect_src` replaces the chat server's two sources (the control that must fail)."""
     sockets = chat_server.replace("https://", "wss://").replace("http://", "ws://")
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        f"connect-src {connect_src or f'{chat_server} {sockets}'}",
-        "img-src 'self' data:",  # the demo page's favicon, not the widget
-        "base-uri 'none'",
-        "form-action 'self'",
-        "require-trusted-types-for 'script'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"connect-src {connect_src or f'{chat_server} {sockets}'}",
+            "img-src 'self' data:",  # the demo page's favicon, not the widget
+            "base-uri 'none'",
+            "form-action 'self'",
+            "require-trusted-types-for 'script'",
+        ]
+    )
 
 
 # Custom UI strings (strings.html): French, plus entries the widget must ignore.
@@ -178,8 +182,10 @@ def add_bundle_pages(docroot: Path, rasa_url: str) -> dict:
     assert embed in page and "integrity=" in page, f"{BUNDLE_PAGE} no longer embeds dist/{BUNDLE_JS}"
     # A changed file under the pinned hash (a tampered copy on a CDN): the script itself, or only
     # the stylesheet the intact script pins. If the browser ran them, the change would show.
-    for folder, name, change in (("dist-tampered", BUNDLE_JS, b"\nwindow.__tampered = true;\n"),
-                                 ("dist-css-tampered", BUNDLE_CSS, b"\n/* changed */\n")):
+    for folder, name, change in (
+        ("dist-tampered", BUNDLE_JS, b"\nwindow.__tampered = true;\n"),
+        ("dist-css-tampered", BUNDLE_CSS, b"\n/* changed */\n"),
+    ):
         shutil.copytree(WEB / "dist", docroot / folder)
         (docroot / folder / name).write_bytes((WEB / "dist" / name).read_bytes() + change)
         (docroot / f"{folder}.html").write_text(page.replace(embed, f'src="{folder}/{BUNDLE_JS}"'))
@@ -230,9 +236,11 @@ def site(stack: Stack, site_port: int) -> Iterator[Site]:
         else:
             (docroot / entry.name).symlink_to(entry)  # widget/, node_modules/, site.css ...
     csp = add_bundle_pages(docroot, stack.rasa_url)
-    handler = type("SiteHandler", (QuietHandler,), {"headers_by_path": {
-        f"/{page}": {"Content-Security-Policy": policy} for page, policy in csp.items()
-    }})
+    handler = type(
+        "SiteHandler",
+        (QuietHandler,),
+        {"headers_by_path": {f"/{page}": {"Content-Security-Policy": policy} for page, policy in csp.items()}},
+    )
     servers = [
         http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(docroot)))
         for port in (site_port, free_port())
@@ -241,7 +249,9 @@ def site(stack: Stack, site_port: int) -> Iterator[Site]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield Site(
-            site_url, stack.rasa_url, f"rasa-chat:{stack.rasa_url}",
+            site_url,
+            stack.rasa_url,
+            f"rasa-chat:{stack.rasa_url}",
             foreign_url=f"http://127.0.0.1:{servers[1].server_address[1]}",
             csp=csp,
         )
@@ -324,8 +334,9 @@ class Chat:
         return json.loads(stored) if stored else None
 
     def store(self, state: dict) -> None:
-        self.page.evaluate("([key, state]) => localStorage.setItem(key, JSON.stringify(state))",
-                           [self.site.storage_key, state])
+        self.page.evaluate(
+            "([key, state]) => localStorage.setItem(key, JSON.stringify(state))", [self.site.storage_key, state]
+        )
 
     def set_idle_minutes(self, minutes: float) -> None:
         """Moves the stored last-activity time back, as if nobody had chatted for `minutes`."""
@@ -884,18 +895,26 @@ def test_page_script_drives_the_chat_through_the_api(chat: Chat, stack: Stack) -
     page.evaluate("text => RasaChat.send(text)", RMA_QUESTION)  # opens the closed chat
     expect(page.locator(PANEL)).to_be_visible()
     chat.expect_bot_says("RMA")
-    wait_for(chat, """q => {
+    wait_for(
+        chat,
+        """q => {
         const asked = __everyMessage.indexOf('user: ' + q);
         return asked >= 0 && __everyMessage.slice(asked + 1).some(m => m.startsWith('bot: ') && m.includes('RMA'));
-    }""", RMA_QUESTION)
+    }""",
+        RMA_QUESTION,
+    )
     assert page.evaluate("__messages.length") == heard
     assert events() == ["open", "close", "open", "close", "open"]
 
     # Blank text is ignored; wrong calls fail loudly for the page's developer.
     user_messages = page.locator(USER_BUBBLE).count()
     page.evaluate("RasaChat.send('   ')")
-    for call in ("RasaChat.send(42)", "RasaChat.on('typing', () => {})", "RasaChat.on('open', 'not a function')",
-                 "RasaChat.push(['destroy'])"):
+    for call in (
+        "RasaChat.send(42)",
+        "RasaChat.on('typing', () => {})",
+        "RasaChat.on('open', 'not a function')",
+        "RasaChat.push(['destroy'])",
+    ):
         assert page.evaluate(f"() => {{ try {{ {call}; }} catch (e) {{ return e.name; }} }}") == "TypeError", call
     assert page.locator(USER_BUBBLE).count() == user_messages
     assert run_axe(page) == []
@@ -939,7 +958,9 @@ def test_custom_strings_replace_the_english_ones(browser: Browser, site: Site) -
         expect(page.get_by_role("complementary", name="Assistant de carrière")).to_have_count(1)  # from RasaChatConfig
         chat.open()
         expect(page.get_by_role("dialog", name="Chat carrière")).to_be_visible()
-        expect(page.get_by_role("textbox", name="Votre message")).to_have_attribute("placeholder", "Posez votre question…")
+        expect(page.get_by_role("textbox", name="Votre message")).to_have_attribute(
+            "placeholder", "Posez votre question…"
+        )
         for name in ("Envoyer", "Recommencer", "Fermer le chat"):  # data-strings wins over RasaChatConfig
             expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
         chat.wait_for_greeting()
@@ -954,8 +975,18 @@ def test_custom_strings_replace_the_english_ones(browser: Browser, site: Site) -
         # The ignored entries: defaults stay, and each is named in a console warning.
         expect(live).to_contain_text("Suggested replies: ")
         warnings = [line for line in chat.console if line.startswith("warning: Rasa chat:")]
-        assert len(warnings) == 3 and all(any(f'"{key}"' in w for w in warnings) for key in ("retry", "announceReplies", "colour")), warnings
-        english = ["Start over", "Close chat", "Your message", "Send", "Assistant said:", "You said:", "Medical Assisting"]
+        assert len(warnings) == 3 and all(
+            any(f'"{key}"' in w for w in warnings) for key in ("retry", "announceReplies", "colour")
+        ), warnings
+        english = [
+            "Start over",
+            "Close chat",
+            "Your message",
+            "Send",
+            "Assistant said:",
+            "You said:",
+            "Medical Assisting",
+        ]
         assert not [text for text in english if text in page.locator(".rcw-root").inner_text()]
         chat.shot("16-custom-strings")
         assert run_axe(page) == []
@@ -1004,7 +1035,9 @@ def test_a_csp_without_the_chat_server_is_reported(browser: Browser, site: Site)
         expect(chat.page.get_by_role("alert")).to_contain_text("can't reach the chat service", timeout=REPLY_TIMEOUT_MS)
         violations = chat.page.evaluate("__violations")
         assert [v for v in violations if v.startswith(f"connect-src {site.rasa_url}/socket.io/")], violations
-        assert [line for line in chat.console if "connect-src" in line and "Content Security Policy" in line], chat.console
+        assert [line for line in chat.console if "connect-src" in line and "Content Security Policy" in line], (
+            chat.console
+        )
     finally:
         context.close()
 
@@ -1080,9 +1113,7 @@ def test_bot_text_is_rendered_safely(scripted_chat: Chat) -> None:
         '<img src=x onerror="window.__pwned=1"> **Bold** and [evil](javascript:window.__pwned=1)'
         " and [a link](https://example.org/a).\nSecond line, see https://example.org/b."
     )
-    chat.page.evaluate(
-        "text => window.__bot({text, buttons: [{title: '<b>Tag</b>', payload: '/ask_pay'}]})", hostile
-    )
+    chat.page.evaluate("text => window.__bot({text, buttons: [{title: '<b>Tag</b>', payload: '/ask_pay'}]})", hostile)
     bubble = chat.page.locator(BOT_BUBBLE).last
     expect(bubble).to_contain_text('<img src=x onerror="window.__pwned=1">')
     assert bubble.locator("img").count() == 0
@@ -1115,8 +1146,15 @@ def test_session_id_the_server_replaces_drops_the_transcript(scripted_chat: Chat
     now_ms = chat.page.evaluate("Date.now()")
 
     # Control: the id the scripted server confirms is the stored one, so the transcript stays.
-    chat.store({"sessionId": "scripted-session", "greeted": True, "open": True,
-                "messages": old_transcript, "lastActivity": now_ms})
+    chat.store(
+        {
+            "sessionId": "scripted-session",
+            "greeted": True,
+            "open": True,
+            "messages": old_transcript,
+            "lastActivity": now_ms,
+        }
+    )
     chat.page.reload()
     chat.page.wait_for_function("window.__sent.some(e => e.event === 'session_request')")
     chat.page.evaluate("new Promise(resolve => setTimeout(resolve, 200))")  # past the scripted confirm
@@ -1124,8 +1162,15 @@ def test_session_id_the_server_replaces_drops_the_transcript(scripted_chat: Chat
     assert sent_messages(chat) == []
 
     # Another id: the old messages go, and the new conversation is greeted as a first visit.
-    chat.store({"sessionId": "issued-by-an-old-secret", "greeted": True, "open": True,
-                "messages": old_transcript, "lastActivity": now_ms})
+    chat.store(
+        {
+            "sessionId": "issued-by-an-old-secret",
+            "greeted": True,
+            "open": True,
+            "messages": old_transcript,
+            "lastActivity": now_ms,
+        }
+    )
     chat.page.reload()
     chat.page.wait_for_function("window.__sent.some(e => e.event === 'user_uttered')")
     requested = chat.page.evaluate("window.__sent.find(e => e.event === 'session_request').data")
@@ -1145,8 +1190,18 @@ def test_stored_session_id_is_continued_only_with_its_transcript(chat: Chat, sta
     server that signs its ids starts a new one)."""
     chat.goto()
     forged = "forged" + os.urandom(8).hex()
-    chat.store({"sessionId": forged, "greeted": True, "open": True, "lastActivity": chat.page.evaluate("Date.now()"),
-                "messages": [{"who": "user", "text": RMA_QUESTION}, {"who": "bot", "text": "About the RMA.", "buttons": []}]})
+    chat.store(
+        {
+            "sessionId": forged,
+            "greeted": True,
+            "open": True,
+            "lastActivity": chat.page.evaluate("Date.now()"),
+            "messages": [
+                {"who": "user", "text": RMA_QUESTION},
+                {"who": "bot", "text": "About the RMA.", "buttons": []},
+            ],
+        }
+    )
     chat.page.reload()
     expect(chat.page.locator(PANEL)).to_be_visible()
     chat.ask(PAY_QUESTION)
