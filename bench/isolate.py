@@ -68,15 +68,29 @@ def measure(name: str, seconds: float, users: int, model: Path) -> Dict[str, obj
     store, lock_store, extra_env = VARIANTS[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"cma-isolate-{name}-"))
     with _store(store) as url, _removed(workdir):
-        project = Project("cma", ROOT, ROOT / "data", ROOT / "config.yml", ROOT / "domain.yml", actions=True,
-                          tracker_store=url, lock_store=lock_store)
+        project = Project(
+            "cma",
+            ROOT,
+            ROOT / "data",
+            ROOT / "config.yml",
+            ROOT / "domain.yml",
+            actions=True,
+            tracker_store=url,
+            lock_store=lock_store,
+        )
         with serving(project, model, workdir, "hi", extra_env=extra_env) as (server, startups):
             load.warm_up(server.url, messages.OURS)
             latency = load.single_user(server.url, messages.OURS, 100)
             watch = machine.CpuWatch({"rasa": server.process.pid, "actions": server.action_process.pid})
             under_load = load.load(server.url, messages.OURS, users, seconds)
-            return {"variant": name, "startup_s": startups[0], "rss_mb": rss_mb(server.process.pid),
-                    "latency": latency, "load": under_load, "cpu": watch.stop(messages=under_load["messages"])}
+            return {
+                "variant": name,
+                "startup_s": startups[0],
+                "rss_mb": rss_mb(server.process.pid),
+                "latency": latency,
+                "load": under_load,
+                "cpu": watch.stop(messages=under_load["messages"]),
+            }
 
 
 def main(argv: List[str]) -> int:
@@ -92,15 +106,19 @@ def main(argv: List[str]) -> int:
         rows.append(measure(name, args.seconds, args.users, args.model))
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "isolate.json").write_text(json.dumps(rows, indent=2))
-    print(f"| variant | latency p50 / p95 (1 user) | msg/s at {args.users} users | p95 under load | errors "
-          "| Rasa CPU / message | action server CPU / message | others' CPU (cores) |")
+    print(
+        f"| variant | latency p50 / p95 (1 user) | msg/s at {args.users} users | p95 under load | errors "
+        "| Rasa CPU / message | action server CPU / message | others' CPU (cores) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         latency, under_load = row["latency"], row["load"]
-        print(f"| {row['variant']} | {latency['p50_ms']:.0f} / {latency['p95_ms']:.0f} ms | "
-              f"{under_load['messages_per_s']:.1f} | {under_load['p95_ms']:.0f} ms | {under_load['errors']} | "
-              f"{row['cpu']['rasa_cpu_ms_per_message']:.1f} ms | {row['cpu']['actions_cpu_ms_per_message']:.1f} ms | "
-              f"{row['cpu']['others_cores']:.2f} |")
+        print(
+            f"| {row['variant']} | {latency['p50_ms']:.0f} / {latency['p95_ms']:.0f} ms | "
+            f"{under_load['messages_per_s']:.1f} | {under_load['p95_ms']:.0f} ms | {under_load['errors']} | "
+            f"{row['cpu']['rasa_cpu_ms_per_message']:.1f} ms | {row['cpu']['actions_cpu_ms_per_message']:.1f} ms | "
+            f"{row['cpu']['others_cores']:.2f} |"
+        )
     return 0
 
 
