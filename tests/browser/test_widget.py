@@ -31,23 +31,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cma_stack import Stack, free_port
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 SHOTS = ROOT / "results" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEMO_SERVER_URL = "http://127.0.0.1:5005"  # what the committed demo pages embed
 DEMO_COLOR = 'data-primary-color="#0b5cad"'
 LIGHT_BRAND_COLOR = 'data-primary-color="#f2c14e"'
