@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from addons import log_privacy
+from tests.helpers import run_coroutine
 
 
 def _record(message: str, *args: object) -> logging.LogRecord:
@@ -48,7 +49,7 @@ def test_records_of_the_task_handling_a_message_are_scrubbed_and_other_tasks_are
     async def both():
         return await asyncio.gather(asyncio.create_task(handle("my secret words here")), asyncio.create_task(other()))
 
-    mine, theirs = asyncio.run(both())
+    mine, theirs = run_coroutine(both())
     assert mine.getMessage() == "Received user message '[message text]'"
     assert theirs.getMessage() == "Received user message 'someone else's secret words'"
 
@@ -65,6 +66,6 @@ def test_tracebacks_are_scrubbed_too():
 
             return logging.getLogRecordFactory()("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
 
-    record = asyncio.run(fail())
+    record = run_coroutine(fail())
     assert "please keep this private" not in logging.Formatter().format(record)
     assert "ValueError" in logging.Formatter().format(record)
