@@ -87,4 +87,8 @@ READING_INTENTS = (ASK_NOT_COVERED, ASK_ABOUT_ROLE, SHARE_SITUATION)
 # an answer to the student's own words, by kind (actions/reading.py answer_plan's feedback_topic).
 FEEDBACK_READING_TOPICS = ("not_covered", "role", "situation")
 ACTION_RECORD_FEEDBACK = "action_record_feedback"
+# Asks to rephrase (also the core fallback, config.yml); the insights report counts it as "not understood".
+ACTION_REPHRASE = "action_rephrase"
+# The hand-off to the school's advisors; the report counts it.
+ACTION_ADVISOR_CONTACT = "action_advisor_contact"
 FEEDBACK_RATINGS = ("positive", "negative")

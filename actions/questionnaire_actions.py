@@ -26,6 +26,7 @@ from actions.advisor_wording import (
     recommendation,
 )
 from actions.constants import (
+    ACTION_ADVISOR_CONTACT,
     ACTION_RECORD_FEEDBACK,
     ADVISOR_FORM,
     ADVISOR_SLOT_PREFIX,
@@ -206,7 +207,7 @@ class ActionAdvisorContact(Action):
     """Hands the student to the school's human advisors (knowledge/site.yml)."""
 
     def name(self) -> Text:
-        return "action_advisor_contact"
+        return ACTION_ADVISOR_CONTACT
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         utter(dispatcher, advising_contact(SITE))

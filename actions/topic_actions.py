@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.advisor_rules import Situation, advise_situation
 from actions.advisor_wording import rephrase, situation_answer
 from actions.constants import (
+    ACTION_REPHRASE,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
@@ -292,7 +293,7 @@ class ActionAnswerReading(TopicAnswer):
 class ActionRephrase(Action):
     """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person."""
 
-    NAME = "action_rephrase"
+    NAME = ACTION_REPHRASE
 
     def name(self) -> Text:
         return self.NAME

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from actions.constants import (
+    ACTION_ADVISOR_CONTACT,
+    ACTION_REPHRASE,
     ADVISOR_FORM,
     GAP_OF_INTENT,
     INTENT_FEEDBACK_NEGATIVE,
@@ -36,7 +38,7 @@ from insights.store import Conversation
 # Not understood: the FallbackClassifier's intent, and the action that asks to rephrase (after an
 # unsure NLU, as the policies' core fallback, or inside a follow-up with nothing to follow).
 FALLBACK_INTENTS = frozenset({NLU_FALLBACK})
-FALLBACK_ACTIONS = frozenset({"action_rephrase"})
+FALLBACK_ACTIONS = frozenset({ACTION_REPHRASE})
 # Questions the assistant recognises as outside its subject, including another "CMA"
 # (e.g. Certified Management Accountant).
 OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
@@ -44,7 +46,7 @@ OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "ask_other_meaning"})
 # slot. Which ratings count (known topics, once per topic per conversation): actions/feedback.py.
 FEEDBACK_INTENTS = frozenset({INTENT_FEEDBACK_POSITIVE, INTENT_FEEDBACK_NEGATIVE})
 # Passing a student on to a human advisor.
-HANDOFF_ACTIONS = frozenset({"action_advisor_contact"})
+HANDOFF_ACTIONS = frozenset({ACTION_ADVISOR_CONTACT})
 # The advisor questionnaire (ADVISOR_FORM); on completion action_recommend sets SLOT_RECOMMENDATION
 # to a list of credential ids.
 
