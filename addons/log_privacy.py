@@ -36,6 +36,7 @@ def handling(text: Any) -> None:
     _current_text.set(text if isinstance(text, str) and text.strip() else None)
 
 
+@lru_cache(maxsize=64)
 def _forms(text: str) -> List[str]:
     """The ways a library may have written `text` into a log line."""
     escaped = json.dumps(text)[1:-1]

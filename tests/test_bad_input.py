@@ -9,6 +9,8 @@ import uuid
 import pytest
 import requests
 
+from tests.helpers import reply_text
+
 pytestmark = pytest.mark.stack
 
 
@@ -16,10 +18,6 @@ def _post_raw(stack, body: bytes, content_type: str = "application/json") -> req
     return requests.post(
         f"{stack.rasa_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": content_type}, timeout=60
     )
-
-
-def _text(replies) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +54,7 @@ def test_bad_message_gets_an_answer(stack, message):
     # Bodies over MAX_REQUEST_BYTES are refused unread (413), with the answer in the body.
     assert response.status_code == (413 if len(message.encode()) > 64 * 1024 else 200)
     replies = response.json()
-    text = _text(replies)
+    text = reply_text(replies)
     assert "<script>" not in text and "<img" not in text and "x" * 50 not in text
     if message.strip():
         assert text.strip(), f"no reply to {message[:60]!r}"
@@ -67,7 +65,7 @@ def test_invalid_utf8_and_malformed_json_get_4xx(stack):
     assert 400 <= _post_raw(stack, b'{"sender": "a", "message": ').status_code < 500
     assert 400 <= _post_raw(stack, b"not json at all", "text/plain").status_code < 500
     # ... and the server is still fine.
-    assert "$20.76" in _text(stack.send(f"bad-{uuid.uuid4()}", "how much do certified medical assistants make"))
+    assert "$20.76" in reply_text(stack.send(f"bad-{uuid.uuid4()}", "how much do certified medical assistants make"))
 
 
 def test_flood_from_one_sender_does_not_block_others(stack):
@@ -85,7 +83,7 @@ def test_flood_from_one_sender_does_not_block_others(stack):
     for thread in threads:
         thread.start()
     for _ in range(5):
-        text = _text(stack.send(f"other-{uuid.uuid4()}", "who offers the RMA?", timeout=60))
+        text = reply_text(stack.send(f"other-{uuid.uuid4()}", "who offers the RMA?", timeout=60))
         assert "American Medical Technologists" in text
     for thread in threads:
         thread.join()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import queue
-from typing import List
 
 import pytest
 import socketio
 
 from tests.helpers import SocketClient as Client
+from tests.helpers import reply_text
 
 pytestmark = pytest.mark.stack
 
@@ -21,10 +21,6 @@ def client(stack):
     connected = Client(stack.rasa_url)
     yield connected
     connected.close()
-
-
-def _text(replies: List[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +36,7 @@ def _text(replies: List[dict]) -> str:
     ids=["10k-chars", "control-chars", "html", "non-latin-emoji", "huge-entity", "unknown-intent"],
 )
 def test_bad_message_gets_an_answer(client, message):
-    text = _text(client.ask(message))
+    text = reply_text(client.ask(message))
     assert text.strip()
     assert "<script>" not in text and "<img" not in text and "y" * 50 not in text
 
@@ -51,10 +47,10 @@ def test_malformed_events_do_not_break_the_connection(client, stack):
         client.say(payload)
     client.say({"message": "", "session_id": client.session_id})
     # The same connection and a new one both still get real answers.
-    assert "$20.76" in _text(client.ask("how much do certified medical assistants make?"))
+    assert "$20.76" in reply_text(client.ask("how much do certified medical assistants make?"))
     other = Client(stack.rasa_url)
     try:
-        assert "American Medical Technologists" in _text(other.ask("who offers the RMA?"))
+        assert "American Medical Technologists" in reply_text(other.ask("who offers the RMA?"))
     finally:
         other.close()
 
@@ -81,7 +77,9 @@ def test_dead_action_server_is_reported_over_socketio():
     with running_stack(with_actions=False) as rasa_only:
         client = Client(rasa_only.rasa_url)
         try:
-            assert "can't look that up right now" in _text(client.ask("how much do certified medical assistants make"))
+            assert "can't look that up right now" in reply_text(
+                client.ask("how much do certified medical assistants make")
+            )
         finally:
             client.close()
 
@@ -92,7 +90,7 @@ def test_questionnaire_with_a_dead_action_server_is_reported_over_socketio():
     with running_stack() as stack:
         client = Client(stack.rasa_url)
         try:
-            assert "Have you completed" in _text(client.ask("/start_advisor"))
+            assert "Have you completed" in reply_text(client.ask("/start_advisor"))
             stack.processes[0].kill()
             stack.processes[0].wait()
             replies = client.ask("yes")
