@@ -18,6 +18,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, T
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
+from actions.constants import TOPIC_OF_INTENT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "cma.yml"
 KNOWLEDGE_FILE_ENV = "CMA_KNOWLEDGE_FILE"
@@ -247,9 +249,20 @@ ANSWER_TOPICS = (
 )
 
 
+# In a gap's `answer_with`: the topic the student asked about, as the classifier saw it, gives the
+# nearest facts ("how many CEUs for the CMA?" -> what the article says about renewal).
+ASKED_TOPIC = "asked"
+
+
 def _topic(value: str) -> str:
     if value not in ANSWER_TOPICS:
         raise ValueError(f"unknown topic '{value}' (known: {', '.join(ANSWER_TOPICS)})")
+    return value
+
+
+def _classified_topic(value: str) -> str:
+    if value not in TOPIC_OF_INTENT.values():
+        raise ValueError(f"unknown topic '{value}' (known: {', '.join(TOPIC_OF_INTENT.values())})")
     return value
 
 
@@ -271,9 +284,23 @@ class Gap(_Strict):
     article_says: Optional[str] = None
     answer_with: List[str] = Field(default_factory=list)  # topic answers that give the article's nearest facts
     cues: List[str] = Field(default_factory=list)
+    # A kind of detail ("how many", "may an MA ...?") rather than a subject: read only when no subject gap
+    # is, and not when the topic the classifier saw is one of these, whose answer gives that detail.
+    answered_by: Optional[List[str]] = None
+    # An entity of `vocabulary` whose words are one more cue ("location": "in California", "my state").
+    cues_from: Optional[str] = None
 
     _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
-    _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
+    _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(
+        lambda cls, value: value if value == ASKED_TOPIC else _topic(value)
+    )
+    _answering_topics = validator("answered_by", each_item=True, allow_reuse=True)(
+        lambda cls, value: _classified_topic(value)
+    )
+
+    @property
+    def is_detail(self) -> bool:
+        return self.answered_by is not None
 
 
 class Role(_Strict):
@@ -488,6 +515,17 @@ class Knowledge(_Strict):
             check(f"topics.pay.figures[{index}]", "source", figure.source, source_ids, "source")
             if figure.credential:
                 check(f"topics.pay.figures[{index}]", "credential", figure.credential, credential_ids, "credential")
+        for index, gap in enumerate(values["not_covered"]):
+            if gap.cues_from:
+                check(
+                    f"not_covered[{index}] ({gap.id})",
+                    "cues_from",
+                    gap.cues_from,
+                    set(values["vocabulary"]),
+                    "vocabulary entity",
+                )
+            if gap.is_detail and not (gap.cues or gap.cues_from):
+                problems.append(f"not_covered[{index}] ({gap.id}): a kind of detail needs cues")
         for label in values["vocabulary"]:
             if label in (CREDENTIAL, ORGANIZATION):
                 problems.append(
@@ -516,6 +554,17 @@ class Knowledge(_Strict):
 
     def gap(self, gap_id: str) -> Gap:
         return next(g for g in self.not_covered if g.id == gap_id)
+
+    def gap_cues(self, gap: Gap) -> List[str]:
+        """A gap's cues, with the words of its `cues_from` entity as one more."""
+        if not gap.cues_from:
+            return gap.cues
+        words = [
+            word
+            for value, synonyms in self.vocabulary[gap.cues_from].items()
+            for word in ([value] if value[:1].isupper() else []) + list(synonyms)
+        ]
+        return [*gap.cues, "|".join(words)]
 
     def role(self, role_id: str) -> Role:
         return next(r for r in self.roles if r.id == role_id)

@@ -14,7 +14,7 @@ read, tested and extended.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
@@ -122,7 +122,7 @@ def find_gaps(kb: Knowledge, words: str) -> List[str]:
     """Gaps whose cues match, strongest first; a weaker one whose words all lie inside a stronger match is dropped."""
     found = []
     for index, gap in enumerate(kb.not_covered):
-        best = _best_match(gap.cues, words)
+        best = _best_match(kb.gap_cues(gap), words)
         if best:
             found.append((-best[0], index, gap.id, best[1]))
     taken: List[Span] = []
@@ -132,7 +132,14 @@ def find_gaps(kb: Knowledge, words: str) -> List[str]:
             continue
         gaps.append(gap_id)
         taken.extend(spans)
-    return gaps[:2]
+    subjects = [g for g in gaps if not kb.gap(g).is_detail]
+    return (subjects or gaps)[:2]
+
+
+def settle(kb: Knowledge, reading: Reading, asked_topic: Optional[str]) -> Reading:
+    """Drops the kinds of detail the asked topic's answer gives ("how much do MAs make?" is answered by pay)."""
+    gaps = tuple(g for g in reading.gaps if asked_topic is None or asked_topic not in (kb.gap(g).answered_by or ()))
+    return reading if gaps == reading.gaps else replace(reading, gaps=gaps)
 
 
 def find_roles(kb: Knowledge, words: str) -> List[str]:
@@ -261,6 +268,7 @@ def reading_intent(
     A message the classifier calls out of scope and that names nothing of this subject
     ("how much does flight school cost?") is not read as a gap.
     """
+    reading = settle(kb, reading, asked_topic)
     if reading.other_meaning:
         return ASK_OTHER_MEANING
     if reading.gaps and (reading.on_subject or classified != OUT_OF_SCOPE):
@@ -317,12 +325,14 @@ ASKED_CONFIDENCE = 0.25
 ASKED_BESIDE_A_GAP = 0.05
 
 
-def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0) -> Plan:
+def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0, nearest: bool = False) -> Plan:
     """Gaps or roles lead; a situation is heard; the classifier's topic is added where it answers a part.
 
     With a gap, the topic is added only when the message asks more than one
     question ("how much do they make and how long is the program?"): with a single
-    question, the classifier's topic is the neighbouring question we must not answer.
+    question, the classifier's topic is the neighbouring question we must not answer,
+    unless `nearest`: the gap is a detail of that very topic ("how many CEUs?" about
+    renewal), whose answer then follows the "my sources don't say" as the nearest facts.
     """
     parts = []
     if reading.gaps:
@@ -333,7 +343,7 @@ def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0)
         parts.append("situation")
     several = "gaps" in parts and reading.questions >= 2
     topic = asked if confidence >= (ASKED_BESIDE_A_GAP if several else ASKED_CONFIDENCE) else None
-    if "gaps" in parts and not several:
+    if "gaps" in parts and not several and not nearest:
         topic = None
     if reading.roles and not reading.gaps and topic not in _ROLE_TOPICS:
         topic = None  # "how does an MA differ from a nurse?" is not a question about issuers

@@ -42,6 +42,7 @@ from actions.conversation import (
     slot_name,
     utter,
 )
+from actions.knowledge import ASKED_TOPIC
 from actions.reading import Reading, answer_plan
 from actions.topic_wording import GAP_TOPICS, TOPICS, TOPICS_BY_ENTITY, clarify, gap_answer, role_answer
 from actions.wording import Answer, Context
@@ -267,7 +268,9 @@ class ActionAnswerReading(TopicAnswer):
         guess = data.get("asked") or {}
         asked = TOPIC_OF_INTENT.get(guess.get("name") or "")
         ctx = self.context(tracker)
-        plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0))
+        leading = KNOWLEDGE.gap(reading.gaps[0]) if reading.gaps else None
+        nearest = leading is not None and ASKED_TOPIC in leading.answer_with
+        plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0), nearest)
         personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
         answers: List[Answer] = []
         for part in plan.parts:
@@ -278,7 +281,8 @@ class ActionAnswerReading(TopicAnswer):
             elif part == "situation":
                 advice = advise_situation(KNOWLEDGE, personal, reading.situations)
                 answers.append(situation_answer(KNOWLEDGE, advice, [compose(t, ctx).text for t in advice.topics]))
-        topics = [plan.topic] if plan.topic else [t for g in reading.gaps[:1] for t in KNOWLEDGE.gap(g).answer_with]
+        fixed = [t for t in (leading.answer_with if leading else []) if t != ASKED_TOPIC]
+        topics = [plan.topic] if plan.topic else fixed
         answers += [compose(topic, ctx) for topic in topics]
         if not answers:  # e.g. a typed "/ask_not_covered": nothing was read, so nothing to answer
             return [FollowupAction(ActionRephrase.NAME)]

@@ -47,7 +47,7 @@ from actions.constants import (
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
-from actions.reading import Reading, read, reading_intent
+from actions.reading import Reading, read, reading_intent, settle
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
@@ -154,7 +154,9 @@ class KnowledgeReader(GraphComponent):
         asked = _asked(ranking)
         sure = asked if asked and asked["confidence"] >= ASKED_CONFIDENCE else None
         name = intent.get("name")
-        routed = reading_intent(self.knowledge, reading, TOPIC_OF_INTENT.get((sure or {}).get("name", "")), name)
+        asked_topic = TOPIC_OF_INTENT.get((sure or {}).get("name", ""))
+        reading = settle(self.knowledge, reading, asked_topic)
+        routed = reading_intent(self.knowledge, reading, asked_topic, name)
         if name == OTHER_MEANING and routed != OTHER_MEANING:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
         if name in CONTROL_INTENTS and not (name == TALK_TO_HUMAN and routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)):

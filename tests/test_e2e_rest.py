@@ -180,7 +180,28 @@ OWN_WORDS = [
         ["don't cover whether programs are offered online, in the evening", "caahep.org"],
         [],
     ),
+    # a kind of detail the topic's answer lacks: said first, then that topic's answer, then whom to ask
+    ("how often do i need to renew my rma", ["don't cover that exact number", "every few years", "AMT"], []),
+    (
+        "what are the requirements to become a medical assistant in california",
+        ["don't cover the rules of a particular state", "the state where you plan to work", "CAAHEP"],
+        [],
+    ),
+    (
+        "can a medical assistant work for two doctors at the same time",
+        ["don't cover what a medical assistant may legally do", "aama-ntl.org"],
+        [],
+    ),
+    # but not beside a topic whose answer gives it
+    ("how much do medical assistants make an hour", ["$17.88", "$20.76"], ["don't cover"]),
+    # a credential's requirements name its issuer, and the way in without a program
+    ("do i need to go to school to take the cma", ["For the CMA (from the AAMA)", "Without a program", "RMA"], []),
     # a neighbouring role: in scope, what the article says about MAs, whom to ask
+    (
+        "whats the difference between an x-ray tech and a medical assistant",
+        ["My sources don't describe radiologic and imaging technologists"],
+        ["outside what I know"],
+    ),
     (
         "whats the difference between a cna and a medical assistant",
         ["My sources don't describe certified nursing assistants", "vital signs", "Advising office"],

@@ -113,6 +113,14 @@ def test_every_fact_is_in_the_article(kb):
         ),
         (lambda d: d["feelings"].pop("reply"), ["feelings", "'reply'", "field required"]),
         (
+            lambda d: d["not_covered"][-1].update(cues_from="planets"),
+            ["not_covered[", "'cues_from'", "unknown vocabulary entity 'planets'"],
+        ),
+        (
+            lambda d: d["not_covered"][0].update(answered_by=["gossip"]),
+            ["not_covered[0]", "'answered_by", "unknown topic 'gossip'"],
+        ),
+        (
             lambda d: d["topics"]["pay"]["figures"][1].update(credential="XYZ"),
             ["topics.pay.figures[1]", "'credential'", "unknown credential 'XYZ'"],
         ),

@@ -20,6 +20,7 @@ from actions.reading import (
     normalise,
     read,
     reading_intent,
+    settle,
 )
 
 
@@ -162,3 +163,48 @@ def test_a_subject_only_mentioned_in_a_story_is_not_asked_about(kb):
     assert read(kb, asked).gaps == ("externship",)
     leaning = "My friend says medical assistants can't give injections. Is that true?"
     assert read(kb, leaning).gaps == ("scope_of_practice",)
+
+
+# --- kinds of detail (exact_figure, may_an_ma, state_rules): gaps only beside the wrong topic ----
+
+
+@pytest.mark.parametrize(
+    "text, topic, gaps",
+    [
+        # a number the topic's answer gives: answered as that topic
+        ("how much do medical assistants make", "pay", ()),
+        ("how many credentials are there", "credentials", ()),
+        # a number it does not: "my sources don't say", then that topic's answer as the nearest facts
+        ("how often do i have to show compliance", "renewal", ("exact_figure",)),
+        ("how many medical assistants quit in their first year", "outlook", ()),
+        ("how many medical assistants quit in their first year", "duties", ("exact_figure",)),
+        # a subject gap is more precise than a kind of detail, and wins
+        ("how many times can i take the exam", "exam", ("exam_retakes",)),
+        # whether an MA may do something is the state's and the employer's question...
+        ("can a medical assistant assist more than one provider at a time", None, ("may_an_ma",)),
+        (
+            "we have been short staffed and the MA is rooming two doctors. is this legal?",
+            "duties",
+            ("scope_of_practice",),
+        ),
+        # ... but what an MA does, or may become, the article answers
+        ("what can a medical assistant do", "duties", ()),
+        ("can a medical assistant become a nurse later", "career_paths", ()),
+        # a state named: its rules are not in the article (pay in a state is the pay answer's own caveat)
+        (
+            "what are the educational requirements to become a medical assistant in California",
+            "eligibility",
+            ("state_rules",),
+        ),
+        ("what do medical assistants earn in texas", "pay", ()),
+    ],
+)
+def test_a_kind_of_detail_is_a_gap_only_when_the_asked_topic_does_not_give_it(kb, text, topic, gaps):
+    assert settle(kb, read(kb, text), topic).gaps == gaps
+
+
+def test_the_nearest_topic_follows_a_kind_of_detail_but_not_a_subject_gap():
+    detail = Reading(gaps=("exact_figure",), questions=1)
+    assert answer_plan(detail, "renewal", 0.6, nearest=True).topic == "renewal"
+    assert answer_plan(detail, "renewal", 0.1, nearest=True).topic is None  # not sure what was asked
+    assert answer_plan(Reading(gaps=("exam_retakes",), questions=1), "exam", 0.9).topic is None
