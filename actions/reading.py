@@ -33,7 +33,8 @@ _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=Tru
 # "for six years", "5 years as an MA", "2 yrs of experience": a duration said about MA work.
 _YEARS_AS_MA = re.compile(
     rf"\b(?:(?P<a>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?))\s+"
-    r"(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:experience|exp|as\s+an?\s+(?:medical\s+assistant|ma|cma)|working|in\s+the\s+field)"
+    r"(?:of\s+)?(?:[\w-]+\s+){0,3}?(?:experience|exp|as\s+an?\s+(?:medical\s+assistant|ma|cma)|working|in\s+the\s+field"
+    r"|doing\s+this|doing\s+it|on\s+the\s+job|at\s+this\s+job|in\s+this\s+job)"
     rf"|(?:medical\s+assistant|\bma|\bcma)\s+for\s+(?:about\s+|almost\s+|over\s+|nearly\s+|the\s+past\s+|the\s+last\s+)?"
     rf"(?P<b>(?:{_NUMBER})(?:\s+and\s+a\s+half)?\+?\s*(?:years?|yrs?|months?)))\b"
 )

@@ -95,6 +95,7 @@ def test_a_role_question_the_article_answers_keeps_its_topic(kb):
         ("I graduated from a program but it wasn't accredited", {"program": "unaccredited"}),
         ("I'm starting my MA program in May", {"program": "in_progress"}),
         ("I already work as a medical assistant", {}),  # years not said: nothing guessed
+        ("I never took a formal class, I learned on the job: 4 years of doing this now", {"experience": "4"}),
     ],
 )
 def test_a_situation_said_in_the_first_person_fills_advisor_answers(kb, text, sets):
