@@ -30,6 +30,18 @@ RASA_SERVER = ROOT / "scripts" / "rasa_server.py"  # `rasa run` with the API tok
 WEB = ROOT / "web"
 # Rasa's own `redis` lock store can let two instances serve one conversation at once (addons/lock_store.py).
 ATOMIC_REDIS_LOCK_STORE = "addons.lock_store.AtomicRedisLockStore"
+# The tracker stores an endpoints file may name: Rasa's SQL store, or ours that keeps recent conversations in memory.
+SQL_TRACKER_STORE = "SQL"
+CACHING_TRACKER_STORE = "addons.tracker_store.CachingSQLTrackerStore"
+TRACKER_STORE_TYPES = {"sql": SQL_TRACKER_STORE, "caching": CACHING_TRACKER_STORE}
+
+
+def tracker_store_type(name: Optional[str]) -> str:
+    """`sql` (or nothing) -> Rasa's `SQL`, `caching` -> CachingSQLTrackerStore; anything else is a class path."""
+    if not name:
+        return SQL_TRACKER_STORE
+    return TRACKER_STORE_TYPES.get(name.lower(), name)
+
 
 # Quiet, offline Rasa for every process started here (the Makefile exports the same for its own commands);
 # PYTHONHASHSEED fixed so that training is repeatable.
@@ -262,12 +274,17 @@ def write_endpoints(
     tracker_store_url: Optional[str] = None,
     redis_lock_prefix: Optional[str] = None,
     redis_host: str = "127.0.0.1",
+    store_type: Optional[str] = None,
 ) -> Path:
     """An endpoints file: the action server's webhook, an SQL tracker store (None: Rasa's in-memory one)
-    and, with `redis_lock_prefix`, the AtomicRedisLockStore that instances sharing the store need."""
+    and, with `redis_lock_prefix`, the AtomicRedisLockStore that instances sharing the store need.
+
+    `store_type` chooses the SQL store's class: `sql` (default, Rasa's), `caching` or a class path
+    (tracker_store_type()), so tests and benchmarks compare them through the same file.
+    """
     text = f"action_endpoint:\n  url: {action_url}\n"
     if tracker_store_url:
-        text += f"tracker_store:\n  type: SQL\n  url: {tracker_store_url}\n"
+        text += f"tracker_store:\n  type: {tracker_store_type(store_type)}\n  url: {tracker_store_url}\n"
     if redis_lock_prefix:
         text += (
             f"lock_store:\n  type: {ATOMIC_REDIS_LOCK_STORE}\n  url: {redis_host}\n  key_prefix: {redis_lock_prefix}\n"

@@ -2,10 +2,11 @@
 
 The file is used as shipped except for the values marked `# SITE:` (ports, the
 upstream, certificate, web root, this host's origin), replaced by plain text
-substitution; it is wrapped in a minimal main configuration the way the
-official nginx image includes it. Requests come from different loopback
-addresses (127.0.0.x) so each check has its own per-address rate budget; the
-browser (127.0.0.1) has its own too.
+substitution in cma_stack/proxy.py, the one way `make run INSTANCES=n`, the
+benchmark and tests/test_instances.py start it too; it is wrapped in a minimal
+main configuration the way the official nginx image includes it. Requests come
+from different loopback addresses (127.0.0.x) so each check has its own
+per-address rate budget; the browser (127.0.0.1) has its own too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 import re
 import shutil
 import ssl
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,14 +29,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from cma_stack import ROOT, Stack, free_port
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, copy_demo_site
+from cma_stack import NGINX, SHIPPED_NGINX_CONF, Stack, free_port, start_nginx, templated
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.stack
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SHIPPED = ROOT / "deploy" / "nginx.conf"
-MIME_TYPES = Path("/etc/nginx/mime.types")  # Debian's nginx-common; the official image has the same file
 
 SCHOOL_ORIGIN = "https://www.riverbend.example"  # on the shipped allow-list, left as shipped
 FOREIGN_ORIGIN = "https://evil.example"
@@ -79,120 +75,31 @@ def _shipped_limits(conf: str) -> dict[str, int]:
     }
 
 
-def templated(conf: str, replacements: dict[str, str]) -> str:
-    """The shipped text with each marked value replaced; each must occur exactly once."""
-    for old, new in replacements.items():
-        assert conf.count(old) == 1, f"deploy/nginx.conf should contain {old!r} exactly once"
-        conf = conf.replace(old, new)
-    return conf
-
-
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(certificate),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return certificate, key
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx exited with {process.returncode}: {log.read_text(errors='replace')}")
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nginx not listening on {port}: {log.read_text(errors='replace')}")
+def test_templating_refuses_a_missing_or_repeated_site_value() -> None:
+    """A renamed `# SITE:` value must fail the start, not leave the shipped placeholder in place."""
+    assert templated("listen 80;", {"listen 80;": "listen 8080;"}) == "listen 8080;"
+    for text in ("listen 81;", "listen 80; listen 80;"):
+        with pytest.raises(ValueError, match="exactly once"):
+            templated(text, {"listen 80;": "listen 8080;"})
 
 
 @pytest.fixture(scope="module")
 def proxy(stack: Stack) -> Iterator[Proxy]:
     """nginx with the shipped configuration in front of the shared stack, serving a copy of web/."""
-    assert Path(NGINX).exists(), "nginx is missing: `make install` (or apt-get install nginx)"
-    shipped = SHIPPED.read_text()
+    assert NGINX.exists(), "nginx is missing: `make install` (or apt-get install nginx)"
     workdir = Path(tempfile.mkdtemp(prefix="cma-nginx-"))
-    workdir.chmod(0o755)  # nginx's workers run as an unprivileged user when started by root
-    http_port, https_port = free_port(), free_port()
-    origin = f"https://127.0.0.1:{https_port}"
-    certificate, key = self_signed_certificate(workdir)
-    docroot = copy_demo_site(workdir / "web", origin)
-    (workdir / "chat.conf").write_text(
-        templated(
-            shipped,
-            {
-                "server rasa:5005;": f"server 127.0.0.1:{urlsplit(stack.rasa_url).port};",
-                "listen 80;": f"listen 127.0.0.1:{http_port};",
-                "listen 443 ssl;": f"listen 127.0.0.1:{https_port} ssl;",
-                "/etc/nginx/tls/fullchain.pem": str(certificate),
-                "/etc/nginx/tls/privkey.pem": str(key),
-                "root /usr/share/nginx/html;": f"root {docroot};",
-                '"https://chat.riverbend.example"': f'"{origin}"',
-            },
-        )
-    )
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {workdir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (workdir / "nginx.conf").write_text(
-        "events {}\n"
-        "http {\n"
-        f"    include {MIME_TYPES};\n"
-        "    default_type application/octet-stream;\n"
-        f"    access_log {workdir / 'access.log'};\n"
-        f"{temp_paths}\n"
-        f"    include {workdir / 'chat.conf'};\n"
-        "}\n"
-    )
-    error_log = workdir / "error.log"
-    process = subprocess.Popen(
-        [
-            NGINX,
-            "-p",
-            str(workdir),
-            "-c",
-            str(workdir / "nginx.conf"),
-            "-e",
-            str(error_log),
-            "-g",
-            f"daemon off; pid {workdir / 'nginx.pid'}; error_log {error_log};",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "stderr.log").open("w"),
-    )
+    running = start_nginx(workdir, [urlsplit(stack.rasa_url).port], free_port(), free_port())
     try:
-        wait_for_port(https_port, process, workdir / "stderr.log")
         stack.send("nginx-warm-up", "/greet", timeout=120)  # the first reply loads the models
-        yield Proxy(origin, http_port, https_port, error_log, **_shipped_limits(shipped))
+        yield Proxy(
+            running.origin,
+            running.http_port,
+            running.https_port,
+            running.error_log,
+            **_shipped_limits(SHIPPED_NGINX_CONF.read_text()),
+        )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        running.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
