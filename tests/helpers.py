@@ -107,10 +107,36 @@ def copy_demo_site(docroot: Path, server_url: str) -> Path:
     return docroot
 
 
+def _session_from(address: str) -> Any:
+    """A requests session whose connections leave from `address` (added for tests/test_instances.py)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class FromAddress(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["source_address"] = (address, 0)
+            super().init_poolmanager(*args, **kwargs)
+
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE overrides verify=False, and no proxy for loopback
+    session.verify = False  # the test proxy's throwaway certificate
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, FromAddress())
+    return session
+
+
 class SocketClient:
     """A socket.io client speaking Rasa's protocol, as the widget does (polling, like its first handshake)."""
 
-    def __init__(self, url: str, session_id: Optional[str] = None, headers: Optional[Dict[str, str]] = None):
+    def __init__(
+        self,
+        url: str,
+        session_id: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+        address: Optional[str] = None,
+    ):
+        """`address`: connect from this loopback address (how nginx's ip_hash tells students apart), any
+        certificate accepted (a test proxy's); None: as before, the system's choice."""
         import logging
         import queue
 
@@ -120,7 +146,10 @@ class SocketClient:
         quiet.setLevel(logging.CRITICAL)
         self.replies: "queue.Queue[dict]" = queue.Queue()
         self.session: "queue.Queue[str]" = queue.Queue()
-        self.sio = socketio.Client(reconnection=False, engineio_logger=quiet)
+        options: Dict[str, Any] = {}
+        if address is not None:
+            options = {"http_session": _session_from(address), "ssl_verify": False}
+        self.sio = socketio.Client(reconnection=False, engineio_logger=quiet, **options)
         self.sio.on("bot_uttered", self.replies.put)
         self.sio.on("session_confirm", self.session.put)
         self.sio.connect(url, transports=["polling"], wait_timeout=20, headers=headers or {})
