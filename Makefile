@@ -24,6 +24,8 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 help:
 	@echo "make shell     chat in the terminal (sets up and trains first if needed)"
 	@echo "make run       Rasa server (REST + socket.io) on 127.0.0.1:5005, actions on 5055, demo site on 8000"
+	@echo "make run INSTANCES=2 TRACKER_STORE_URL=postgresql://postgres@127.0.0.1:5432/cma LOCK_STORE_TYPE=redis"
+	@echo "               two Rasa instances (5005, 5006) behind nginx (deploy/nginx.conf) on https://127.0.0.1:8443/"
 	@echo "make test      the whole test suite (sets up and trains first if needed)"
 	@echo "make install | train | validate | lint | format | evaluate | prune DAYS=n | vocab | clean"
 	@echo "make report [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [REDACT=1]   conversation insights (results/report/)"
@@ -67,6 +69,18 @@ $(STAMPS)/browser:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 	    chromium nginx fonts-noto-color-emoji >/dev/null \
 	  || { echo "Could not install them: run 'sudo apt-get install chromium nginx fonts-noto-color-emoji'"; exit 1; }; \
+	fi
+	@touch $@
+
+# Debian's nginx alone: what `make run INSTANCES=n` (or PROXY=1) and `make bench` put in front of the
+# Rasa instances (cma_stack/proxy.py). The test step above installs it too.
+$(STAMPS)/nginx:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null 2>&1; then \
+	  sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+	  echo "Installing Debian's nginx ($${sudo:-as root})"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nginx >/dev/null \
+	  || { echo "Could not install it: run 'sudo apt-get install nginx'"; exit 1; }; \
 	fi
 	@touch $@
 
@@ -135,10 +149,11 @@ evaluate: $(MODEL)
 	  --stories results/stories_eval --entities results/entities.json --real results/real_questions
 
 # Our bot against a stock `rasa init` bot, same run: training, start-up, memory, latency,
-# load at 20 and 50 users (about 15 minutes on a quiet machine, 25 on a busy one). Table printed;
-# JSON in results/bench-*.json.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--seconds 30 --tracker-store memory".
-bench: $(STAMPS)/python $(SPACY)
+# load at 20 and 50 users; then our bot with the caching tracker store, and one and two instances
+# behind nginx on PostgreSQL + Redis (as make run INSTANCES=n), at 20 users (about 25 minutes on a
+# quiet machine, 35 on a busy one). Tables printed; JSON in results/bench-*.json.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--seconds 30 --configurations" (only the two bots).
+bench: $(STAMPS)/python $(SPACY) $(STAMPS)/nginx
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # NLU pipelines side by side (shipped config.yml and bench/configs/*.yml) on one fixed split
@@ -146,7 +161,8 @@ bench: $(STAMPS)/python $(SPACY)
 compare-pipelines: $(STAMPS)/python $(SPACY)
 	$(PY) -m bench.compare
 
-# Why throughput is low: our bot served in several variants (stores, validation, workers), 20 users each.
+# Why throughput is low: our bot served in several variants (stores, validation, Sanic workers with and
+# without keep-alive connections), 20 users each; needs PostgreSQL and Redis (about 12 minutes).
 bench-isolate: $(STAMPS)/python $(MODEL)
 	$(PY) -m bench.isolate $(BENCH_ARGS)
 
@@ -155,7 +171,10 @@ bench-isolate: $(STAMPS)/python $(MODEL)
 shell: install $(MODEL)
 	@$(PY) -m cma_stack shell
 
-run: install $(STAMPS)/npm $(MODEL)
+# INSTANCES=n (n > 1) runs n Rasa instances behind nginx, sharing TRACKER_STORE_URL (PostgreSQL; the
+# database is created if missing) and the Redis lock store (LOCK_STORE_TYPE=redis); PROXY=1 puts nginx in
+# front of one; TRACKER_STORE_TYPE=caching uses the caching tracker store. See docs/deployment.md.
+run: install $(STAMPS)/npm $(MODEL) $(if $(filter-out 0 1,$(INSTANCES))$(filter-out 0,$(PROXY)),$(STAMPS)/nginx)
 	@$(PY) -m cma_stack run
 
 # --- maintenance --------------------------------------------------------------

@@ -5,10 +5,18 @@ each the same way as `make bench` (single-user latency, then 20 concurrent
 conversations): the shipped layout (SQLite tracker store, one Sanic worker),
 the in-memory tracker store, PostgreSQL, Rasa with action-server replies
 validated against a schema compiled once (bench/experiments/, the proposed
-fix), and that plus two Sanic workers (PostgreSQL + Redis lock store, which
-Rasa requires for several workers); `caching` and `postgres-caching` serve the
+fix), and two Sanic workers (PostgreSQL + Redis lock store, which Rasa
+requires for several workers); `caching` and `postgres-caching` serve the
 caching tracker store (addons/tracker_store.py) on SQLite and PostgreSQL, to
 set beside `shipped` and `postgres`. Writes results/isolate.json.
+
+Two workers: Sanic 21.12 forks them onto one shared listening socket, and a
+worker that wakes accepts every pending connection at once. 20 keep-alive
+connections opened together then mostly land on one worker and stay there
+(`2-workers-keepalive`: 19/1 seen), so the other worker idles whatever the
+load. `2-workers` sends each request on a new connection, as nginx without
+upstream keep-alive does, so an idle worker takes the next one. The table's
+last column shows each worker's share of CPU and of the connections.
 
 The profile that pointed here: `py-spy record` of the Rasa server under load
 showed about half of its CPU in `jsonschema.validate` called from
@@ -23,35 +31,47 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
 import sys
 import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import load, machine, messages  # noqa: E402
-from bench.servers import Project, Server, rss_mb, serving, start_actions, start_rasa_timed  # noqa: E402
-from cma_stack import MODEL, postgres_database, write_endpoints  # noqa: E402
+from bench.servers import Project, rss_mb, serving  # noqa: E402
+from cma_stack import MODEL, postgres_database  # noqa: E402
 
 # Rasa's own per-reply schema validation, i.e. without addons/rasa_patches.py.
 RASA_VALIDATION = str(ROOT / "bench" / "experiments" / "rasa_validation")
 
-# The tracker store class the caching variants name in endpoints.yml instead of Rasa's `SQL`.
-CACHING_STORE = "addons.tracker_store.CachingSQLTrackerStore"
 
-# name: (tracker store, lock store, extra environment of the Rasa server, tracker store type or None for `SQL`)
-VARIANTS: Dict[str, tuple] = {
-    "shipped": ("sqlite", None, {}, None),
-    "memory": ("memory", None, {}, None),
-    "postgres": ("postgres", None, {}, None),
-    "rasa-validation": ("sqlite", None, {"PYTHONPATH": RASA_VALIDATION}, None),
-    "2-workers": ("postgres", "redis", {"SANIC_WORKERS": "2"}, None),
-    "caching": ("sqlite", None, {}, CACHING_STORE),
-    "postgres-caching": ("postgres", None, {}, CACHING_STORE),
+@dataclass(frozen=True)
+class Variant:
+    """One way of serving the trained model."""
+
+    store: str  # "sqlite", "memory" or "postgres" (a throwaway database)
+    lock_store: Optional[str] = None  # "redis": the AtomicRedisLockStore, which several workers need
+    env: Dict[str, str] = field(default_factory=dict)  # extra environment of the Rasa server
+    store_type: Optional[str] = None  # None: Rasa's `SQL`; "caching": addons/tracker_store.py
+    # False: a new connection per request, as nginx without upstream keep-alive sends them. With keep-alive,
+    # Sanic's workers split the 20 connections opened at once by an accept race, not by load (docs/performance.md).
+    keepalive: bool = True
+
+
+VARIANTS: Dict[str, Variant] = {
+    "shipped": Variant("sqlite"),
+    "memory": Variant("memory"),
+    "postgres": Variant("postgres"),
+    "rasa-validation": Variant("sqlite", env={"PYTHONPATH": RASA_VALIDATION}),
+    "2-workers": Variant("postgres", "redis", {"SANIC_WORKERS": "2"}, keepalive=False),
+    "2-workers-keepalive": Variant("postgres", "redis", {"SANIC_WORKERS": "2"}),
+    "caching": Variant("sqlite", store_type="caching"),
+    "postgres-caching": Variant("postgres", store_type="caching"),
 }
 
 
@@ -73,44 +93,21 @@ def _removed(workdir: Path) -> Iterator[None]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _serving(
-    project: Project, model: Path, workdir: Path, extra_env: Dict[str, str], store_type: Optional[str]
-) -> Iterator[Tuple[Server, List[float]]]:
-    """bench.servers.serving (one start-up); with `store_type`, endpoints.yml names that tracker store class.
+def _sample_connections(port: int, workers: List[int], seconds: float, into: Dict[str, int]) -> threading.Thread:
+    """After `seconds`, how many client connections each worker holds (a thread, so the load is not paused)."""
 
-    bench/servers.py always writes Rasa's `type: SQL`; the same file with the type replaced, as a
-    deployment's endpoints.yml would name the class.
-    """
-    if store_type is None:
-        with serving(project, model, workdir, "hi", extra_env=extra_env) as served:
-            yield served
-        return
-    actions = start_actions(workdir)
-    try:
-        url = (
-            f"sqlite:///{workdir / 'conversations.db'}" if project.tracker_store == "sqlite" else project.tracker_store
-        )
-        lock_prefix = f"bench{os.urandom(4).hex()}" if project.lock_store == "redis" else None
-        endpoints = write_endpoints(workdir / "endpoints.yml", f"{actions.url}/webhook", url, lock_prefix)
-        text = endpoints.read_text()
-        assert "  type: SQL\n" in text, text
-        endpoints.write_text(text.replace("  type: SQL\n", f"  type: {store_type}\n"))
-        project.endpoints = endpoints
-        server = start_rasa_timed(project, model, workdir, "hi", actions, extra_env)
-    except BaseException:
-        actions.stop()
-        raise
-    try:
-        yield server, [server.startup_s]
-    finally:
-        server.stop()
+    def sample() -> None:
+        into.update({str(pid): count for pid, count in machine.connections_by_process(port, workers).items()})
+
+    timer = threading.Timer(seconds, sample)
+    timer.start()
+    return timer
 
 
 def measure(name: str, seconds: float, users: int, model: Path) -> Dict[str, object]:
-    store, lock_store, extra_env, store_type = VARIANTS[name]
+    variant = VARIANTS[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"cma-isolate-{name}-"))
-    with _store(store) as url, _removed(workdir):
+    with _store(variant.store) as url, _removed(workdir):
         project = Project(
             "cma",
             ROOT,
@@ -119,21 +116,45 @@ def measure(name: str, seconds: float, users: int, model: Path) -> Dict[str, obj
             ROOT / "domain.yml",
             actions=True,
             tracker_store=url,
-            lock_store=lock_store,
+            lock_store=variant.lock_store,
+            store_type=variant.store_type,
         )
-        with _serving(project, model, workdir, extra_env, store_type) as (server, startups):
+        with serving(project, model, workdir, "hi", extra_env=variant.env) as (server, startups):
             load.warm_up(server.url, messages.OURS)
             latency = load.single_user(server.url, messages.OURS, 100)
+            workers = machine.process_tree(server.process.pid)[1:]  # Sanic's forked workers, if any
             watch = machine.CpuWatch({"rasa": server.process.pid, "actions": server.action_process.pid})
-            under_load = load.load(server.url, messages.OURS, users, seconds)
+            worker_watch = machine.CpuWatch({str(pid): pid for pid in workers})
+            connections: Dict[str, int] = {}
+            sampler = _sample_connections(int(server.url.rsplit(":", 1)[1]), workers, seconds / 2, connections)
+            under_load = load.load(server.url, messages.OURS, users, seconds, keepalive=variant.keepalive)
+            sampler.join()
+            worker_cpu = worker_watch.stop()
             return {
                 "variant": name,
+                "keepalive": variant.keepalive,
                 "startup_s": startups[0],
                 "rss_mb": rss_mb(server.process.pid),
                 "latency": latency,
                 "load": under_load,
                 "cpu": watch.stop(messages=under_load["messages"]),
+                # Several workers: each one's CPU seconds and client connections halfway through the load.
+                "workers": {
+                    str(pid): {"cpu_s": worker_cpu.get(f"{pid}_cpu_s"), "connections": connections.get(str(pid))}
+                    for pid in workers
+                },
             }
+
+
+def _split(row: Dict[str, object]) -> str:
+    """ "52/48 % CPU, 10/10 conn." for several workers, "" for one."""
+    workers = list(row["workers"].values())  # type: ignore[union-attr]
+    if len(workers) < 2:
+        return ""
+    total = sum(worker["cpu_s"] or 0 for worker in workers) or 1
+    cpu = "/".join(f"{100 * (worker['cpu_s'] or 0) / total:.0f}" for worker in workers)
+    connections = "/".join(str(worker["connections"]) for worker in workers)
+    return f"{cpu} % CPU, {connections} conn."
 
 
 def main(argv: List[str]) -> int:
@@ -151,16 +172,16 @@ def main(argv: List[str]) -> int:
     (ROOT / "results" / "isolate.json").write_text(json.dumps(rows, indent=2))
     print(
         f"| variant | latency p50 / p95 (1 user) | msg/s at {args.users} users | p95 under load | errors "
-        "| Rasa CPU / message | action server CPU / message | others' CPU (cores) |"
+        "| Rasa CPU / message | action server CPU / message | others' CPU (cores) | workers: split |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         latency, under_load = row["latency"], row["load"]
         print(
             f"| {row['variant']} | {latency['p50_ms']:.0f} / {latency['p95_ms']:.0f} ms | "
             f"{under_load['messages_per_s']:.1f} | {under_load['p95_ms']:.0f} ms | {under_load['errors']} | "
             f"{row['cpu']['rasa_cpu_ms_per_message']:.1f} ms | {row['cpu']['actions_cpu_ms_per_message']:.1f} ms | "
-            f"{row['cpu']['others_cores']:.2f} |"
+            f"{row['cpu']['others_cores']:.2f} | {_split(row)} |"
         )
     return 0
 

@@ -103,3 +103,29 @@ class CpuWatch:
             if messages and name != "bench":
                 result[f"{name}_cpu_ms_per_message"] = round(1000 * seconds / messages, 1)
         return result
+
+
+def connections_by_process(port: int, pids: List[int]) -> Dict[int, int]:
+    """Established TCP connections on local `port` held by each of `pids` (/proc/net/tcp, socket inodes).
+
+    How the client connections are spread over Sanic's forked workers, which
+    share one listening socket.
+    """
+    established = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        with contextlib.suppress(FileNotFoundError):
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+                    established.add(fields[9])
+    counts: Dict[int, int] = {}
+    for pid in pids:
+        count = 0
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(descriptor)
+                    if target.startswith("socket:[") and target[8:-1] in established:
+                        count += 1
+        counts[pid] = count
+    return counts

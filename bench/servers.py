@@ -17,8 +17,11 @@ from bench.machine import process_tree
 from cma_stack import (
     RASA,
     Service,
+    Stack,
     free_port,
+    postgres_database,
     quiet_env,
+    running_stack,
     start_action_server,
     start_rasa,
     stop_all,
@@ -45,6 +48,8 @@ class Project:
     tracker_store: str = "sqlite"
     # "redis": a RedisLockStore on 127.0.0.1, which Rasa requires before it runs several Sanic workers.
     lock_store: Optional[str] = None
+    # The SQL store's class: None or "sql" (Rasa's), "caching" (addons/tracker_store.py) or a class path.
+    store_type: Optional[str] = None
 
 
 def rss_mb(pid: int) -> float:
@@ -205,7 +210,9 @@ def serving(
     try:
         if project.actions:
             actions = start_actions(workdir)
-            project.endpoints = _write_endpoints(workdir, actions.url, project.tracker_store, project.lock_store)
+            project.endpoints = _write_endpoints(
+                workdir, actions.url, project.tracker_store, project.lock_store, project.store_type
+            )
         for attempt in range(startups):
             server = start_rasa_timed(project, model, workdir, first_message, actions, extra_env)
             times.append(server.startup_s)
@@ -220,7 +227,9 @@ def serving(
             actions.stop()
 
 
-def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_store: Optional[str]) -> Path:
+def _write_endpoints(
+    workdir: Path, action_url: str, tracker_store: str, lock_store: Optional[str], store_type: Optional[str] = None
+) -> Path:
     """Our production layout by default, as `make run`: SQL tracker store on SQLite, in-memory lock store."""
     url = f"sqlite:///{workdir / 'conversations.db'}" if tracker_store == "sqlite" else tracker_store
     return write_endpoints(
@@ -228,4 +237,24 @@ def _write_endpoints(workdir: Path, action_url: str, tracker_store: str, lock_st
         f"{action_url}/webhook",
         None if tracker_store == "memory" else url,
         f"bench{os.urandom(4).hex()}" if lock_store == "redis" else None,
+        store_type=store_type,
     )
+
+
+@contextlib.contextmanager
+def behind_nginx(model: Path, instances: int, store_type: Optional[str] = "caching") -> Iterator[Stack]:
+    """Our bot as `make run INSTANCES=n` serves it: n instances behind nginx (the shipped configuration),
+    sharing a throwaway PostgreSQL database and the Redis lock store; students reach it over socket.io."""
+    with (
+        postgres_database() as url,
+        running_stack(
+            tracker_store_url=url,
+            rasa_instances=instances,
+            redis_lock_prefix=f"bench{os.urandom(4).hex()}",
+            store_type=store_type,
+            proxy=True,
+            model=model,
+            api_token=None,
+        ) as stack,
+    ):
+        yield stack

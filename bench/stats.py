@@ -141,3 +141,130 @@ def render(table: List[Dict[str, object]]) -> str:
     ]
     out += ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)) + " |" for line in lines]
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- issue #16: configurations side by side
+
+# Configurations of our bot measured beside the stock bot (bench/run.py), in table order:
+# name -> label. "ours" is the full bench's bot (Rasa's SQL store on SQLite, REST, one instance).
+CONFIGURATIONS: Dict[str, str] = {
+    "baseline": "stock `rasa init` bot (in-memory store, REST)",
+    "ours": "ours, 1 instance, Rasa's SQL store (SQLite, REST)",
+    "ours-caching": "ours, 1 instance, caching store (SQLite, REST)",
+    "nginx-1": "ours, 1 instance behind nginx (PostgreSQL + caching + Redis, socket.io)",
+    "nginx-2": "ours, 2 instances behind nginx (PostgreSQL + caching + Redis, socket.io)",
+}
+
+
+# Where each compared value is in the stock bot's result.
+_BASELINE_KEYS = {
+    "p50_ms": "latency.p50_ms",
+    "p95_ms": "latency.p95_ms",
+    "messages_per_s": "load.20.messages_per_s",
+    "rss_mb_per_instance": "rss_mb.rasa",
+}
+
+
+def _instances_rss(result: dict) -> List[float]:
+    """Resident memory of each Rasa instance after warm-up."""
+    memory = result.get("rss_mb") or {}
+    return [value for key, value in memory.items() if key.startswith("rasa") and "after" not in key]
+
+
+def _rasa_cpu_ms(result: dict, users: str = "20") -> Optional[float]:
+    """Rasa CPU per message under load, all instances together."""
+    cpu = (((result.get("load") or {}).get(users) or {}).get("cpu")) or {}
+    messages = ((result.get("load") or {}).get(users) or {}).get("messages")
+    seconds = [value for key, value in cpu.items() if key.startswith("rasa") and key.endswith("_cpu_s")]
+    return round(1000 * sum(seconds) / messages, 1) if seconds and messages else None
+
+
+def configurations(report: dict) -> List[Dict[str, object]]:
+    """One row per configuration measured in this run, with ratios to the stock bot of the same run."""
+    baseline = report.get("baseline") or {}
+    rows = []
+    for name, label in CONFIGURATIONS.items():
+        result = report.get(name)
+        if not result:
+            continue
+        memory = _instances_rss(result)
+        per_instance = round(sum(memory) / len(memory), 1) if memory else None
+        row: Dict[str, object] = {
+            "name": name,
+            "configuration": label,
+            "p50_ms": lookup(result, "latency.p50_ms"),
+            "p95_ms": lookup(result, "latency.p95_ms"),
+            "messages_per_s": lookup(result, "load.20.messages_per_s"),
+            "errors": (lookup(result, "load.20.errors") or 0) + (lookup(result, "latency.errors") or 0),
+            "p95_under_load_ms": lookup(result, "load.20.p95_ms"),
+            "rasa_cpu_ms_per_message": _rasa_cpu_ms(result),
+            "others_cores": lookup(result, "load.20.cpu.others_cores"),
+            "client_cpu_s": lookup(result, "load.20.client_cpu_s"),
+            "rss_mb_per_instance": per_instance,
+            "instances": len(memory),
+        }
+        for key in ("p50_ms", "p95_ms", "messages_per_s", "rss_mb_per_instance"):
+            mine = row[key]
+            theirs = lookup(baseline, _BASELINE_KEYS[key])
+            row[f"{key}_ratio"] = round(mine / theirs, 2) if mine is not None and theirs else None
+        rows.append(row)
+    return rows
+
+
+def targets(rows: List[Dict[str, object]]) -> List[Dict[str, object]]:
+    """Issue #16's targets for this run: ratios to the stock bot, and two instances to one."""
+    by_name = {row["name"]: row for row in rows}
+    found: List[Dict[str, object]] = []
+
+    def add(target: str, value: Optional[float], limit: float, at_most: bool, note: str = "") -> None:
+        if value is None:
+            found.append({"target": target, "value": None, "met": None, "note": "not measured"})
+            return
+        met = value <= limit if at_most else value >= limit
+        found.append({"target": target, "value": value, "met": met, "note": note})
+
+    for name in ("ours", "ours-caching", "nginx-1"):
+        row = by_name.get(name)
+        if row is None:
+            continue
+        add(f"{name}: single-user p50 ≤ 0.6× stock", row["p50_ms_ratio"], 0.6, True)  # type: ignore[arg-type]
+        add(f"{name}: single-user p95 ≤ 0.6× stock", row["p95_ms_ratio"], 0.6, True)  # type: ignore[arg-type]
+        errors = f"{row['errors']} errors"
+        add(f"{name}: throughput, 20 users ≥ 2× stock", row["messages_per_s_ratio"], 2.0, False, errors)  # type: ignore[arg-type]
+    ours = by_name.get("ours")
+    if ours is not None:
+        add("ours: memory per instance ≤ 0.56× stock", ours["rss_mb_per_instance_ratio"], 0.56, True)  # type: ignore[arg-type]
+    one, two = by_name.get("nginx-1"), by_name.get("nginx-2")
+    if one and two and one["messages_per_s"] and two["messages_per_s"] is not None:
+        ratio = round(two["messages_per_s"] / one["messages_per_s"], 2)  # type: ignore[operator]
+        add("two instances ≥ 1.6× one (behind nginx, 20 users)", ratio, 1.6, False, f"{two['errors']} errors")
+    if two is not None:
+        add("nginx-2: memory per instance ≤ 0.56× stock", two["rss_mb_per_instance_ratio"], 0.56, True)  # type: ignore[arg-type]
+    return found
+
+
+def render_configurations(rows: List[Dict[str, object]], found: List[Dict[str, object]]) -> str:
+    """The configurations table and the targets, as Markdown."""
+
+    def pair(row: Dict[str, object], key: str) -> str:
+        ratio = row.get(f"{key}_ratio")
+        return _fmt(row[key]) + (f" ({ratio:.2f}×)" if ratio is not None and row["name"] != "baseline" else "")  # type: ignore[arg-type]
+
+    lines = [
+        "| configuration | p50 / p95, 1 user (ms) | msg/s, 20 users | errors | p95 under load (ms) "
+        "| Rasa CPU / msg (ms) | memory / instance (MB) | others' CPU (cores) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['configuration']} | {pair(row, 'p50_ms')} / {pair(row, 'p95_ms')} | "
+            f"{pair(row, 'messages_per_s')} | {row['errors']} | {_fmt(row['p95_under_load_ms'])} | "  # type: ignore[arg-type]
+            f"{_fmt(row['rasa_cpu_ms_per_message'])} | {pair(row, 'rss_mb_per_instance')} × {row['instances']} | "  # type: ignore[arg-type]
+            f"{_fmt(row['others_cores'])} |"  # type: ignore[arg-type]
+        )
+    lines += ["", "| target (issue #16) | this run | |", "|---|---|---|"]
+    for item in found:
+        verdict = "–" if item["met"] is None else "met" if item["met"] else "MISSED"
+        value = "–" if item["value"] is None else f"{item['value']:.2f}×"
+        lines.append(f"| {item['target']} | {value} | {verdict}{' (' + item['note'] + ')' if item['note'] else ''} |")
+    return "\n".join(lines)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from typing import Dict
 
 import pytest
 import yaml
 
-from bench import entities, load, messages, stats
-from bench.servers import Project, edit_one_nlu_line, rss_mb, serving
+from bench import entities, load, machine, messages, stats
+from bench.servers import Project, behind_nginx, edit_one_nlu_line, rss_mb, serving
 from cma_stack import MODEL, ROOT
 from scripts import summarize_eval
 
@@ -207,3 +210,70 @@ def test_short_real_run_of_our_bot(tmp_path):
     rows = {row["measure"]: row for row in stats.comparison(result, result)}
     assert rows["latency p50, 1 user"]["ours"] == latency["p50_ms"] and rows["latency p50, 1 user"]["ratio"] == 1.0
     assert "MISSED" in rows["start-up to first reply"]["target"]  # 1.0x the "baseline" is above 0.5x
+
+
+def test_configurations_table_sets_each_beside_the_stock_bot_and_checks_issue_16():
+    def result(p50: float, p95: float, rate: float, memory: Dict[str, float], errors: int = 0) -> dict:
+        cpu = {f"{name}_cpu_s": 1.0 for name in memory}
+        return {
+            "rss_mb": dict(memory),
+            "latency": {"p50_ms": p50, "p95_ms": p95, "errors": 0},
+            "load": {"20": {"messages_per_s": rate, "errors": errors, "messages": 100, "p95_ms": 500.0, "cpu": cpu}},
+        }
+
+    report = {
+        "baseline": result(30, 40, 20, {"rasa": 1000}),
+        "ours": result(15, 30, 45, {"rasa": 550, "actions": 120, "rasa_after_load": 600}),
+        "nginx-1": result(20, 25, 40, {"rasa": 600, "actions": 120, "nginx": 5}),
+        "nginx-2": result(20, 25, 70, {"rasa": 600, "rasa2": 620, "actions": 120, "nginx": 5}, errors=1),
+    }
+    rows = {row["name"]: row for row in stats.configurations(report)}
+    assert list(rows) == ["baseline", "ours", "nginx-1", "nginx-2"]  # table order, unmeasured ones left out
+    assert rows["ours"]["p50_ms_ratio"] == 0.5 and rows["ours"]["messages_per_s_ratio"] == 2.25
+    assert rows["ours"]["rss_mb_per_instance"] == 550 and rows["ours"]["instances"] == 1
+    assert rows["nginx-2"]["rss_mb_per_instance"] == 610 and rows["nginx-2"]["instances"] == 2
+    assert rows["nginx-2"]["rasa_cpu_ms_per_message"] == 20.0  # both instances' CPU, 2 s over 100 messages
+    found = {item["target"]: item for item in stats.targets(list(rows.values()))}
+    assert found["ours: single-user p50 ≤ 0.6× stock"]["met"] is True
+    assert found["ours: single-user p95 ≤ 0.6× stock"]["met"] is False  # 0.75×
+    assert found["ours: throughput, 20 users ≥ 2× stock"]["met"] is True
+    assert found["ours: memory per instance ≤ 0.56× stock"]["met"] is True  # 0.55×
+    assert found["two instances ≥ 1.6× one (behind nginx, 20 users)"]["value"] == 1.75
+    assert "1 errors" in found["two instances ≥ 1.6× one (behind nginx, 20 users)"]["note"]
+    text = stats.render_configurations(list(rows.values()), list(found.values()))
+    assert "| ours, 2 instances behind nginx" in text and "MISSED" in text and "610 (0.61×) × 2" in text
+
+
+def test_connections_are_counted_per_process():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert machine.connections_by_process(port, [os.getpid()]) == {os.getpid(): 0}
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = server.accept()
+            with accepted:
+                # This process holds both ends; only the accepted end has the local port `port`.
+                assert machine.connections_by_process(port, [os.getpid()]) == {os.getpid(): 1}
+
+
+@pytest.mark.stack
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_short_real_run_behind_nginx():
+    """The socket.io measuring code against two real instances behind the shipped nginx, a few seconds."""
+    if not MODEL.exists():
+        pytest.skip("needs `make train`")
+    with behind_nginx(MODEL, 2) as stack, ThreadPoolExecutor(max_workers=1) as pool:
+        counts = pool.submit(load.reply_counts, stack.proxy_url, messages.OURS).result()
+        latency = pool.submit(load.socket_single_user, stack.proxy_url, messages.OURS, counts, 8).result()
+        under_load = pool.submit(load.socket_load, stack.proxy_url, messages.OURS, counts, 6, 4).result()
+        served = stack.proxy.upstreams()
+    assert [len(conversation) for conversation in counts] == [len(c) for c in messages.OURS]
+    assert all(count >= 1 for conversation in counts for count in conversation)
+    assert latency["count"] == 8 and latency["errors"] == 0 and 0 < latency["p50_ms"] <= latency["p95_ms"]
+    assert under_load["errors"] == 0 and under_load["messages"] > 0
+    # Six students from six /24s: both instances got some, each student stayed on one.
+    students = [load.client_address(index) for index in range(6)]
+    assert all(len(served[student]) == 1 for student in students), served
+    assert len({next(iter(served[student])) for student in students}) == 2, served
