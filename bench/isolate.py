@@ -12,11 +12,12 @@ set beside `shipped` and `postgres`. Writes results/isolate.json.
 
 Two workers: Sanic 21.12 forks them onto one shared listening socket, and a
 worker that wakes accepts every pending connection at once. 20 keep-alive
-connections opened together then mostly land on one worker and stay there
-(`2-workers-keepalive`: 19/1 seen), so the other worker idles whatever the
-load. `2-workers` sends each request on a new connection, as nginx without
-upstream keep-alive does, so an idle worker takes the next one. The table's
-last column shows each worker's share of CPU and of the connections.
+connections opened together are split by chance and stay where they landed
+(`2-workers-keepalive`: 11/9, 17/3, 19/1 and 20/0 seen; at 20/0 the other
+worker idles and throughput halves). `2-workers` sends each request on a new
+connection, as nginx without upstream keep-alive does, so an idle worker
+takes the next one. The table's last column shows each worker's share of CPU
+and of the connections halfway through the load.
 
 The profile that pointed here: `py-spy record` of the Rasa server under load
 showed about half of its CPU in `jsonschema.validate` called from

@@ -294,7 +294,8 @@ def shell(settings: Settings, env: Dict[str, str], stopping: threading.Event) ->
         print("Starting the chat (type /stop to quit)...", flush=True)
         # In this terminal's process group: it reads the keyboard and gets Ctrl-C itself. Through
         # scripts/rasa_server.py, which hides the deprecation warnings Rasa's dependencies print.
-        args = ["shell", "--model", str(MODEL), "--endpoints", str(ENDPOINTS), "--port", str(settings.rasa_port)]
+        endpoints = run_endpoints(settings)
+        args = ["shell", "--model", str(MODEL), "--endpoints", str(endpoints), "--port", str(settings.rasa_port)]
         chat = subprocess.Popen([str(PYTHON), str(RASA_SERVER), *args], cwd=ROOT, env=quiet_env(env))
         while chat.poll() is None:
             if stopping.wait(0.5):
