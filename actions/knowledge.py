@@ -105,6 +105,7 @@ class Path_(_Strict):
     summary: str
     source: str
     accreditors: List[str] = Field(default_factory=list)
+    program: bool = False  # a training program, as opposed to experience or military training
 
 
 class PayFigure(_Strict):

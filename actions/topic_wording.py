@@ -296,10 +296,6 @@ def compare(kb: Knowledge, ctx: Context) -> Answer:
     )
 
 
-# Routes that are a training program (knowledge/cma.yml paths); the others are experience or military training.
-PROGRAM_ROUTES = ("accredited_program", "approved_program")
-
-
 def eligibility(kb: Knowledge, ctx: Context) -> Answer:
     cred = kb.credential(ctx.credential)
     if cred is None:
@@ -323,9 +319,10 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
     text = f"For the {cred.id} (from the {issuer_of(kb, cred).id}): {cred.qualify}."
     if "exam" not in cred.qualify:
         text += " Then pass the certification exam."
-    if all(route in PROGRAM_ROUTES for route in cred.routes):
+    programs = {p.id for p in kb.paths if p.program}
+    if set(cred.routes) <= programs:
         # A program-only credential: say the way in for those without a program ("do I need school?").
-        routes = [p for p in kb.paths if p.id not in PROGRAM_ROUTES]
+        routes = [p for p in kb.paths if not p.program]
         others = [c.id for c in kb.credentials if any(p.id in c.routes for p in routes)]
         text += f" Without a program, the {join(others)} accept {join([p.short for p in routes], 'or')}."
     if cred.experience_note is None and "work_experience" in cred.routes:
