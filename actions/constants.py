@@ -92,3 +92,11 @@ ACTION_REPHRASE = "action_rephrase"
 # The hand-off to the school's advisors; the report counts it.
 ACTION_ADVISOR_CONTACT = "action_advisor_contact"
 FEEDBACK_RATINGS = ("positive", "negative")
+
+# Languages the assistant answers in. One model reads both; each user message's parse
+# data carries the language it was written in (addons/language.py), or None when it
+# cannot tell ("ok", "CMA", a button); a page may send its own language as a hint.
+ENGLISH = "en"
+SPANISH = "es"
+LANGUAGES = (ENGLISH, SPANISH)
+LANGUAGE_KEY = "language"  # in a message's parse data and in its metadata (the page's hint)

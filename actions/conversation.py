@@ -24,6 +24,7 @@ from actions.constants import (
     ENTITY_ORGANIZATION,
     ENTITY_PAY_PERIOD,
     ENTITY_SKILL_TYPE,
+    ENGLISH,
     READING_KEY,
     SLOT_CERTIFICATION_STATUS,
     SLOT_COMPARED,
@@ -35,12 +36,16 @@ from actions.constants import (
     SLOT_SKILL_TYPE,
     SLOT_TOPIC,
 )
-from actions.knowledge import ADVISOR_SLOTS, Knowledge, load_knowledge, load_or_exit, load_site
+from actions.knowledge import ADVISOR_SLOTS, Knowledge, load_languages, load_or_exit, load_site
+from actions.language import tracker_language
 from actions.reading import Reading
 from actions.topic_wording import GAP_TOPICS, TOPICS, gap_answer
-from actions.wording import Answer, Context
+from actions.wording import Answer, Context, translated
 
-KNOWLEDGE = load_or_exit(load_knowledge)
+# The knowledge worded in each language; the English one (with every language's
+# vocabulary) is what messages are read with.
+WORDED = load_or_exit(load_languages)
+KNOWLEDGE = WORDED[ENGLISH]
 SITE = load_or_exit(load_site)
 
 # Each entity label maps to the slot that remembers it.
@@ -105,10 +110,22 @@ def remembered_context(tracker: Tracker) -> Context:
         pay_period=tracker.get_slot(SLOT_PAY_PERIOD),
         skill_type=tracker.get_slot(SLOT_SKILL_TYPE),
         location=tracker.get_slot(SLOT_LOCATION),
+        language=language(tracker),
     )
 
 
-def utter(dispatcher: CollectingDispatcher, answer: Answer) -> None:
+def language(tracker: Tracker) -> str:
+    """The language to answer this conversation in now (actions/language.py)."""
+    return tracker_language(tracker.events)
+
+
+def worded(ctx: Context) -> Knowledge:
+    """The knowledge worded in the context's language."""
+    return WORDED.get(ctx.language, KNOWLEDGE)
+
+
+def utter(dispatcher: CollectingDispatcher, answer: Answer, language: str = ENGLISH) -> None:
+    answer = translated(answer, language)
     dispatcher.utter_message(text=answer.text, buttons=[b.as_dict() for b in answer.buttons])
 
 
@@ -129,8 +146,8 @@ PERSONAL_TOPICS = ("credential", "eligibility", "issuer")
 def compose(topic: str, ctx: Context) -> Answer:
     """A topic's answer; the gaps among topics (cost, duration) are worded like every other gap."""
     if topic in GAP_TOPICS:
-        return gap_answer(KNOWLEDGE, SITE, [topic], ctx)
-    return TOPICS[topic](KNOWLEDGE, ctx)
+        return gap_answer(worded(ctx), SITE, [topic], ctx)
+    return TOPICS[topic](worded(ctx), ctx)
 
 
 # `rasa shell` turns the last message's buttons into a menu the student must step

@@ -18,7 +18,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Type, T
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
-from actions.constants import TOPIC_OF_INTENT
+from actions.constants import ENGLISH, LANGUAGES, TOPIC_OF_INTENT
+from actions.translations import TranslationError, merge
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE_FILE = PROJECT_ROOT / "knowledge" / "cma.yml"
@@ -78,6 +79,7 @@ class Organization(_Strict):
     id: str
     name: str
     role: str
+    gloss: Optional[str] = None  # the name explained in the answer's language (US names stay in English)
     url: str
     source: str
     synonyms: List[str] = Field(default_factory=list)
@@ -88,6 +90,7 @@ class Organization(_Strict):
 class Credential(_Strict):
     id: str
     name: str
+    gloss: Optional[str] = None  # the name explained in the answer's language
     issuer: str
     summary: str
     qualify: str
@@ -621,11 +624,27 @@ class AdvisingContact(_Strict):
     _url_is_https = validator("booking_url", allow_reuse=True)(lambda cls, value: _https(value))
 
 
+class SiteWording(_Strict):
+    """The advising office's words in another language (name and hours; contacts are the same)."""
+
+    office: str
+    hours: str
+
+
 class Site(_Strict):
     """The school running the assistant: the human advisors students are handed to."""
 
     school: str
     advising: AdvisingContact
+    es: Optional[SiteWording] = None
+
+    def office(self, language: str) -> str:
+        wording = getattr(self, language, None) if language != ENGLISH else None
+        return wording.office if wording else self.advising.office
+
+    def hours(self, language: str) -> str:
+        wording = getattr(self, language, None) if language != ENGLISH else None
+        return wording.hours if wording else self.advising.hours
 
 
 def _advisor_problems(
@@ -706,9 +725,45 @@ def site_path() -> Path:
     return Path(os.environ.get(SITE_FILE_ENV) or DEFAULT_SITE_FILE)
 
 
+def translation_path(path: Path, language: str) -> Path:
+    """Where a language's wording of a knowledge file lives: cma.yml -> cma.es.yml."""
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
 def load_knowledge(path: Optional[Path] = None) -> Knowledge:
-    """Read and validate the knowledge file, or raise KnowledgeError naming file, entry and field."""
-    return _load(Path(path) if path else knowledge_path(), Knowledge)
+    """Read and validate the knowledge file, or raise KnowledgeError naming file, entry and field.
+
+    The English wording, with every translation's vocabulary added: what messages are read with.
+    """
+    return load_languages(path)[ENGLISH]
+
+
+def load_languages(path: Optional[Path] = None) -> Dict[str, Knowledge]:
+    """The knowledge in each language it is worded in: English, and each translation beside it.
+
+    A translation that misses an entry's wording, or whose numbers differ from the
+    English, raises KnowledgeError naming the entry. A knowledge file with no
+    translation beside it (a test's own file, say) is English only.
+    """
+    path = Path(path) if path else knowledge_path()
+    english = _read(path)
+    raw = {ENGLISH: english}
+    worded: Dict[str, Dict[str, Any]] = {}
+    for language in LANGUAGES:
+        other = translation_path(path, language)
+        if language == ENGLISH or not other.exists():
+            continue
+        try:
+            raw[ENGLISH], worded[language] = merge(raw[ENGLISH], _read(other), language)
+        except TranslationError as error:
+            raise KnowledgeError(
+                f"{other}: the {language} wording does not fit {path.name}; the action server will not start.\n"
+                + "\n".join(f"  - {problem}" for problem in str(error).split("; "))
+            ) from error
+    languages = {ENGLISH: _parse(path, raw[ENGLISH], Knowledge)}
+    for language, data in worded.items():
+        languages[language] = _parse(translation_path(path, language), data, Knowledge)
+    return languages
 
 
 def load_site(path: Optional[Path] = None) -> Site:
@@ -729,6 +784,10 @@ def load_or_exit(load: Callable[[], Model]) -> Model:
 
 
 def _load(path: Path, model: Type[Model]) -> Model:
+    return _parse(path, _read(path), model)
+
+
+def _read(path: Path) -> Dict[str, Any]:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except OSError as error:
@@ -737,6 +796,10 @@ def _load(path: Path, model: Type[Model]) -> Model:
         raise KnowledgeError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
         raise KnowledgeError(f"{path}: expected a mapping of sections at the top level")
+    return raw
+
+
+def _parse(path: Path, raw: Dict[str, Any], model: Type[Model]) -> Model:
     try:
         return model.parse_obj(raw)
     except ValidationError as error:

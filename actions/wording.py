@@ -1,18 +1,89 @@
-"""The shared pieces of answer wording: an answer, its buttons, the context it is worded for.
+"""The shared pieces of answer wording: an answer, its buttons, the context it is worded for,
+and the phrasebook that words them in the student's language.
 
 Wording modules (topic_wording, advisor_wording) only word what they are handed:
 every fact, name and number comes from `knowledge/`, every decision from the
 advisor rules (advisor_rules) or the reading of a message (reading). Templates
 hold no digits: the "no invented numbers" test checks every answer.
+
+Every sentence around the facts is written in English, as `say(language, "text {name}",
+name=...)`; `locale/<language>/*.yml` holds each sentence's translation, keyed by the
+English (as gettext does). A translation with other placeholders or digits than its
+English stops the action server; tests/test_phrasebook.py checks that every `say` and
+every button title has its translation.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import string
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from actions.knowledge import Credential, Knowledge, Organization
+import yaml
+
+from actions.constants import ENGLISH, LANGUAGES
+from actions.knowledge import PROJECT_ROOT, Credential, Knowledge, KnowledgeError, Organization, load_or_exit
+from actions.translations import numbers
+
+LOCALE_DIR = PROJECT_ROOT / "locale"
+
+
+class Phrasebook:
+    """The answers' fixed sentences in each language, keyed by their English."""
+
+    def __init__(self, catalogs: Mapping[str, Mapping[str, str]]) -> None:
+        self.catalogs = catalogs
+
+    def say(self, language: str, english: str, **values: Any) -> str:
+        """`english` in `language`, its {placeholders} filled; English where a phrase lacks one."""
+        catalog = self.catalogs.get(language, {}) if language != ENGLISH else {}
+        return catalog.get(english, english).format(**values)
+
+    def title(self, language: str, english: str) -> str:
+        """A fixed button title in `language` (titles with placeholders go through `say`)."""
+        catalog = self.catalogs.get(language, {}) if language != ENGLISH else {}
+        return catalog.get(english, english)
+
+
+def placeholders(template: str) -> List[str]:
+    return sorted(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
+
+
+def load_phrasebook(directory: Path = LOCALE_DIR) -> Phrasebook:
+    """Every `locale/<language>/*.yml`, checked: same placeholders and digits as the English key."""
+    catalogs: Dict[str, Dict[str, str]] = {}
+    problems: List[str] = []
+    for language in LANGUAGES:
+        for path in sorted((directory / language).glob("*.yml")) if language != ENGLISH else []:
+            try:
+                entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as error:
+                raise KnowledgeError(f"{path}: cannot read the phrases: {error}") from error
+            catalog = catalogs.setdefault(language, {})
+            for english, translated in entries.items():
+                where = f"{path.name}: '{english}'"
+                if not isinstance(translated, str) or not translated.strip():
+                    problems.append(f"{where}: no translation")
+                elif placeholders(translated) != placeholders(english):
+                    problems.append(f"{where}: placeholders {placeholders(translated)} where English has "
+                                    f"{placeholders(english)}")
+                elif numbers(translated) != numbers(english):
+                    problems.append(f"{where}: other numbers than the English")
+                elif catalog.get(english, translated) != translated:
+                    problems.append(f"{where}: translated twice, differently")
+                else:
+                    catalog[english] = translated
+    if problems:
+        raise KnowledgeError(f"{directory}: the phrasebook is invalid; the action server will not start.\n"
+                             + "\n".join(f"  - {problem}" for problem in problems))
+    return Phrasebook(catalogs)
+
+
+PHRASES = load_or_exit(load_phrasebook)
+say = PHRASES.say
 
 
 @dataclass(frozen=True)
@@ -41,6 +112,7 @@ class Context:
     pay_period: Optional[str] = None
     skill_type: Optional[str] = None
     location: Optional[str] = None
+    language: str = ENGLISH  # the language to answer in (actions/language.py)
 
     def but(self, **changes: object) -> "Context":
         return replace(self, **changes)
@@ -70,11 +142,12 @@ COST = Button("What does it cost?", payload("ask_cost"))
 DURATION = Button("How long does it take?", payload("ask_duration"))
 
 
-def join(items: Sequence[str], last: str = "and") -> str:
+def join(items: Sequence[str], last: str = "and", language: str = ENGLISH) -> str:
+    """ "a, b and c" (Spanish: "a, b y c"; "and" and "or" are translated)."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    return f"{', '.join(items[:-1])} {say(language, last)} {items[-1]}"
 
 
 def bullets(items: Sequence[str]) -> str:
@@ -87,29 +160,43 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def cite(kb: Knowledge, source_id: str) -> str:
+def cite(kb: Knowledge, source_id: str, language: str = ENGLISH) -> str:
     """Where a figure comes from and how current it is: "(BLS figures cited in the article, as of …)"."""
     source = kb.source(source_id)
-    return f"({source.cite_as}, as of {source.accessed})" if source.accessed else f"({source.cite_as}, undated)"
+    if source.accessed:
+        return say(language, "({source}, as of {date})", source=source.cite_as, date=source.accessed)
+    return say(language, "({source}, undated)", source=source.cite_as)
 
 
-def source_links(kb: Knowledge, source_ids: Sequence[str]) -> str:
+def source_links(kb: Knowledge, source_ids: Sequence[str], language: str = ENGLISH) -> str:
     """A closing line linking the pages the figures come from (the widget links it, the shell prints it)."""
     sources = [kb.source(source_id) for source_id in dict.fromkeys(source_ids)]
     links = [source.url for source in sources if source.url]
-    return f"\nSource: {' and '.join(links)}" if links else ""
+    return "\n" + say(language, "Source: {links}", links=f" {say(language, 'and')} ".join(links)) if links else ""
 
 
-def org_ref(org: Organization) -> str:
-    return f"the {org.name} ({org.id}, {org.url})"
+def org_ref(org: Organization, language: str = ENGLISH) -> str:
+    """The body's English name, its gloss in the answer's language where it has one, id and address."""
+    if org.gloss and language != ENGLISH:
+        return say(language, "the {name} ({gloss}; {id}, {url})", name=org.name, gloss=org.gloss, id=org.id, url=org.url)
+    return say(language, "the {name} ({id}, {url})", name=org.name, id=org.id, url=org.url)
 
 
 def issuer_of(kb: Knowledge, cred: Credential) -> Organization:
     return kb.organization(cred.issuer)
 
 
-def credential_label(cred: Credential) -> str:
+def credential_label(cred: Credential, language: str = ENGLISH) -> str:
+    if cred.gloss and language != ENGLISH:
+        return f"**{cred.id}** ({cred.name}, {cred.gloss})"
     return f"**{cred.id}** ({cred.name})"
+
+
+def translated(answer: Answer, language: str) -> Answer:
+    """The answer with its fixed button titles in `language` (the text is worded in it already)."""
+    if language == ENGLISH:
+        return answer
+    return Answer(answer.text, [Button(PHRASES.title(language, b.title), b.payload) for b in answer.buttons])
 
 
 START_ADVISOR = Button("Find my credential", payload("start_advisor"))

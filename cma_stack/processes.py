@@ -268,6 +268,10 @@ class SupervisedActionServer:
 # --------------------------------------------------------------------------- Rasa
 
 
+# The domain's responses in the conversation's language (endpoints.yml's `nlg`).
+BILINGUAL_RESPONSES = "addons.language.BilingualResponses"
+
+
 def write_endpoints(
     path: Path,
     action_url: str,
@@ -282,7 +286,7 @@ def write_endpoints(
     `store_type` chooses the SQL store's class: `sql` (default, Rasa's), `caching` or a class path
     (tracker_store_type()), so tests and benchmarks compare them through the same file.
     """
-    text = f"action_endpoint:\n  url: {action_url}\n"
+    text = f"action_endpoint:\n  url: {action_url}\n" + f"nlg:\n  type: {BILINGUAL_RESPONSES}\n"
     if tracker_store_url:
         text += f"tracker_store:\n  type: {tracker_store_type(store_type)}\n  url: {tracker_store_url}\n"
     if redis_lock_prefix:

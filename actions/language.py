@@ -1,0 +1,43 @@
+"""Which language to answer in: the student's latest message's, else the page's, else English.
+
+Each message's language is detected as it is read (addons/language.py puts it in the
+parse data, or None when a message cannot tell: "ok", "CMA", a tapped button). The
+conversation's language is that of the newest message that could tell, so a student
+may switch mid-conversation and a bare "ok" keeps the language in use; before any such
+message, the page's own language (the widget's `language` metadata) decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional, Tuple
+
+from actions.constants import ENGLISH, LANGUAGE_KEY, LANGUAGES
+
+# (parse data, metadata) of each user message, oldest first.
+UserMessage = Tuple[Optional[Mapping[str, Any]], Optional[Mapping[str, Any]]]
+
+
+def message_language(parse_data: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The language a message was written in, if it could tell."""
+    language = (parse_data or {}).get(LANGUAGE_KEY)
+    return language if language in LANGUAGES else None
+
+
+def conversation_language(messages: Iterable[UserMessage]) -> str:
+    """The language to answer in after these messages (see the module docstring)."""
+    hint = None
+    for parse_data, metadata in reversed(list(messages)):
+        language = message_language(parse_data)
+        if language:
+            return language
+        page = (metadata or {}).get(LANGUAGE_KEY)
+        if hint is None and page in LANGUAGES:
+            hint = page
+    return hint or ENGLISH
+
+
+def tracker_language(events: Iterable[Mapping[str, Any]]) -> str:
+    """conversation_language over a tracker's events as the action server sees them (dicts)."""
+    return conversation_language(
+        (event.get("parse_data"), event.get("metadata")) for event in events if event.get("event") == "user"
+    )
