@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore
 export PYTHONHASHSEED := 0
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(wildcard addons/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY) $(wildcard addons/*.py) $(wildcard knowledge/cma*.yml)
 
 .PHONY: help install lint format train validate test test-unit test-stories test-e2e evaluate bench bench-isolate compare-pipelines soak shell run prune vocab freeze clean
 
@@ -85,7 +85,7 @@ $(STAMPS)/nginx:
 	@touch $@
 
 # spaCy pipeline and NLU synonyms, generated from the knowledge file.
-$(SPACY) data/nlu/vocabulary.yml &: knowledge/cma.yml actions/knowledge.py scripts/build_nlu.py $(STAMPS)/python
+$(SPACY) data/nlu/vocabulary.yml &: $(wildcard knowledge/cma*.yml) actions/knowledge.py actions/translations.py scripts/build_nlu.py $(STAMPS)/python
 	$(PY) scripts/build_nlu.py
 
 vocab: $(SPACY)
@@ -128,6 +128,7 @@ test-e2e: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL)
 
 test-stories: $(MODEL)
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories --model $(MODEL)
+	$(RASA) test core --stories tests/test_stories_es.yml --fail-on-prediction-errors --out results/stories_es --model $(MODEL)
 
 # 50 concurrent conversations x 20 messages on a throwaway PostgreSQL database (a few minutes).
 soak: $(STAMPS)/python $(MODEL)
@@ -139,14 +140,18 @@ soak: $(STAMPS)/python $(MODEL)
 # sent over REST to the real stack, every failure in results/real_questions/failures.md.
 # Exits 1 while the quality floor is missed (docs/performance.md).
 evaluate: $(MODEL)
-	@rm -rf results/nlu_cv results/nlu_holdout results/stories_eval results/entities.json results/summary.md results/real_questions
+	@rm -rf results/nlu_cv results/nlu_holdout* results/stories_eval* results/entities.json results/summary.md results/real_questions*
 	$(RASA) test nlu --nlu data/nlu --cross-validation --folds 5 --runs 1 --out results/nlu_cv --config config.yml
 	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/nlu_holdout
+	$(RASA) test nlu --nlu tests/nlu_holdout_es.yml --model $(MODEL) --out results/nlu_holdout_es
 	$(RASA) test core --stories tests/test_stories.yml --model $(MODEL) --out results/stories_eval
-	$(PY) -m bench.entities --model $(MODEL) --out results/entities.json data/nlu tests/nlu_holdout.yml
+	$(RASA) test core --stories tests/test_stories_es.yml --model $(MODEL) --out results/stories_eval_es
+	$(PY) -m bench.entities --model $(MODEL) --out results/entities.json data/nlu tests/nlu_holdout.yml tests/nlu_holdout_es.yml
 	$(PY) -m bench.real_questions --out results/real_questions
-	$(PY) scripts/summarize_eval.py --cv results/nlu_cv --holdout results/nlu_holdout \
-	  --stories results/stories_eval --entities results/entities.json --real results/real_questions
+	$(PY) -m bench.real_questions --questions tests/real_questions_es.yml --out results/real_questions_es
+	$(PY) scripts/summarize_eval.py --cv results/nlu_cv --holdout results/nlu_holdout --holdout-es results/nlu_holdout_es \
+	  --stories results/stories_eval --stories-es results/stories_eval_es --entities results/entities.json \
+	  --real results/real_questions --real-es results/real_questions_es
 
 # Our bot against a stock `rasa init` bot, same run: training, start-up, memory, latency,
 # load at 20 and 50 users; then our bot with the caching tracker store, and one and two instances

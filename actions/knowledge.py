@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, root_validator, validator
 
 from actions.constants import ENGLISH, LANGUAGES, TOPIC_OF_INTENT
+from actions.language import fold
 from actions.translations import TranslationError, merge
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -708,12 +709,14 @@ def _situation_problems(situations: Iterable[Circumstance], advisor: Advisor) ->
 
 
 def _phrases(items: Iterable[str]) -> List[str]:
-    """Lowercase, de-duplicated, in first-seen order (stable generated files)."""
+    """Lowercase, de-duplicated, in first-seen order (stable generated files); each phrase with
+    accents is followed by its spelling without them ("sin certificación", "sin certificacion")."""
     seen: Dict[str, None] = {}
     for item in items:
         phrase = " ".join(item.lower().replace("_", " ").split())
         if phrase:
             seen.setdefault(phrase, None)
+            seen.setdefault(fold(phrase), None)
     return list(seen)
 
 

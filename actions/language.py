@@ -9,6 +9,7 @@ message, the page's own language (the widget's `language` metadata) decides.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from actions.constants import ENGLISH, LANGUAGE_KEY, LANGUAGES
@@ -17,9 +18,24 @@ from actions.constants import ENGLISH, LANGUAGE_KEY, LANGUAGES
 UserMessage = Tuple[Optional[Mapping[str, Any]], Optional[Mapping[str, Any]]]
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents, as students type: "Cuánto" -> "cuanto" (ñ kept: "año" is not "ano")."""
+    text = text.lower().replace("ñ", "\0")
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return stripped.replace("\0", "ñ")
+
+
 def message_language(parse_data: Optional[Mapping[str, Any]]) -> Optional[str]:
     """The language a message was written in, if it could tell."""
     language = (parse_data or {}).get(LANGUAGE_KEY)
+    return language if language in LANGUAGES else None
+
+
+def page_language(value: Any) -> Optional[str]:
+    """A page's language tag as one we answer in: "es-MX" -> "es"; anything else None."""
+    if not isinstance(value, str):
+        return None
+    language = value.strip().lower()[:2]
     return language if language in LANGUAGES else None
 
 
@@ -30,8 +46,8 @@ def conversation_language(messages: Iterable[UserMessage]) -> str:
         language = message_language(parse_data)
         if language:
             return language
-        page = (metadata or {}).get(LANGUAGE_KEY)
-        if hint is None and page in LANGUAGES:
+        page = page_language((metadata or {}).get(LANGUAGE_KEY))
+        if hint is None and page:
             hint = page
     return hint or ENGLISH
 

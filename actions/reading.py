@@ -21,6 +21,7 @@ from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 from actions.advisor_rules import NUMBER_WORDS, parse_years
 from actions.constants import ASK_ABOUT_ROLE, ASK_NOT_COVERED, GAP_OF_INTENT, SHARE_SITUATION
 from actions.knowledge import YEARS_FROM_TEXT, Knowledge
+from actions.language import fold
 
 ASK_OTHER_MEANING = "ask_other_meaning"  # a classifier intent the reading can also confirm
 OUT_OF_SCOPE = "out_of_scope"
@@ -41,8 +42,9 @@ _YEARS_AS_MA = re.compile(
 
 
 def normalise(text: str) -> str:
-    """Lowercase words separated by single spaces; apostrophes and hyphens kept, other punctuation dropped."""
-    text = text.lower().replace("’", "'").replace("‘", "'")
+    """Lowercase words without accents ("cuánto" = "cuanto") separated by single spaces; apostrophes
+    and hyphens kept, other punctuation dropped."""
+    text = fold(text).replace("’", "'").replace("‘", "'")
     return " ".join(re.sub(r"[^\w'\-+]+|_", " ", text).split())
 
 

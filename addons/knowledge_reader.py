@@ -47,6 +47,7 @@ from actions.constants import (
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
+from actions.language import fold
 from actions.reading import Reading, read, reading_intent, settle
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
@@ -125,7 +126,7 @@ class KnowledgeReader(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Keeps the words the training examples use, to tell an unknown language or gibberish apart."""
-        words = sorted({w for m in training_data.training_examples for w in _WORD.findall((m.get(TEXT) or "").lower())})
+        words = sorted({w for m in training_data.training_examples for w in _WORD.findall(fold(m.get(TEXT) or ""))})
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(words), encoding="utf-8")
         self.vocabulary = set(words)
@@ -135,7 +136,7 @@ class KnowledgeReader(GraphComponent):
         return training_data
 
     def _mostly_unknown_words(self, text: str) -> bool:
-        words = _WORD.findall(text.lower())
+        words = _WORD.findall(fold(text))
         if self.vocabulary is None or len(words) < WORDS_FOR_A_VERDICT:
             return False
         return sum(w in self.vocabulary for w in words) < KNOWN_WORDS_NEEDED * len(words)

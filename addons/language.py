@@ -14,8 +14,8 @@ Which language a conversation is in is decided in one place, actions/language.py
 
 from __future__ import annotations
 
+import json
 import re
-import unicodedata
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -36,7 +36,7 @@ from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 
 from actions.constants import ENGLISH, LANGUAGE_KEY, SPANISH
 from actions.knowledge import Knowledge, load_languages
-from actions.language import conversation_language
+from actions.language import conversation_language, fold
 
 _WORD = re.compile(r"[a-zñ]+")
 # Marks only Spanish uses; "¿cuanto?" is Spanish however few its words.
@@ -46,16 +46,10 @@ CHAT_WORDS = {
     ENGLISH: "hi hello hey thanks thank bye goodbye yes yeah yep sure okay please what how much".split(),
     SPANISH: "hola buenas gracias adios chao si vale claro porfa favor que q cuanto cuanta bueno".split(),
 }
+LEXICON_FILE = "lexicon.json"
 # Fields of the knowledge file that hold a language's vocabulary rather than its wording
 # (every language's cues are read for every message, so they say nothing of its language).
 VOCABULARY_FIELDS = {"cues", "synonyms", "phrases", "none_phrases", "subject_words", "vocabulary", "id", "url"}
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents: "Cuánto" -> "cuanto" (ñ kept: "año" is not "ano")."""
-    text = text.lower().replace("ñ", "\0")
-    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return stripped.replace("\0", "ñ")
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -128,16 +122,30 @@ class AccentFolder(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class LanguageDetector(GraphComponent):
-    """Each message's language, in its parse data, for the actions and the responses."""
+    """Each message's language, in its parse data, for the actions and the responses.
+
+    Its words start as spaCy's stop words and the knowledge file's wording in each language;
+    training adds the words of every training example whose language those already tell
+    clearly (by CLEAR_MARGIN words or more), so "necesito" and "sueldo" tell Spanish too.
+    """
+
+    CLEAR_MARGIN = 2
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"knowledge_file": None}  # None: as the action server (knowledge/cma.yml, CMA_KNOWLEDGE_FILE)
 
-    def __init__(self, lexicon: Dict[str, FrozenSet[str]]) -> None:
+    def __init__(
+        self,
+        lexicon: Dict[str, FrozenSet[str]],
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
+    ) -> None:
         self.lexicon = lexicon
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -147,7 +155,28 @@ class LanguageDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "LanguageDetector":
-        return cls(lexicons(load_languages(config.get("knowledge_file"))))
+        return cls(lexicons(load_languages(config.get("knowledge_file"))), model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LanguageDetector":
+        with model_storage.read_from(resource) as directory:
+            words = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
+        return cls({language: frozenset(found) for language, found in words.items()}, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.lexicon = learn(self.lexicon, (m.get(TEXT) or "" for m in training_data.training_examples))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LEXICON_FILE).write_text(
+                json.dumps({language: sorted(found) for language, found in self.lexicon.items()}), encoding="utf-8"
+            )
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -156,6 +185,21 @@ class LanguageDetector(GraphComponent):
         for message in messages:
             message.set(LANGUAGE_KEY, detect(message.get(TEXT) or "", self.lexicon), add_to_output=True)
         return messages
+
+
+def learn(lexicon: Dict[str, FrozenSet[str]], texts: Iterable[str], margin: int = LanguageDetector.CLEAR_MARGIN
+          ) -> Dict[str, FrozenSet[str]]:
+    """The lexicon plus the words of each text whose language it tells by `margin` words or more."""
+    words: Dict[str, set] = {language: set(found) for language, found in lexicon.items()}
+    for text in texts:
+        tokens = [t for t in _WORD.findall(fold(text)) if len(t) > 1]
+        score = {language: sum(t in found for t in tokens) for language, found in lexicon.items()}
+        ranked = sorted(score.values(), reverse=True)
+        if len(ranked) > 1 and ranked[0] - ranked[1] >= margin:
+            best = max(score, key=score.__getitem__)
+            words[best].update(tokens)
+    shared = set.intersection(*words.values())
+    return {language: frozenset(found - shared) for language, found in words.items()}
 
 
 class BilingualResponses(TemplatedNaturalLanguageGenerator):

@@ -39,18 +39,28 @@ OUTCOMES = ("pass", "wrong_topic", "honest_gap", "not_understood", "refused")
 KINDS = ("answer", "gap", "role", "situation", "off_topic")
 SPLITS = ("tune", "holdout")
 
-# How the bot's replies say what they are (actions/wording and domain.yml).
+# How the bot's replies say what they are (actions/wording, locale/es and domain.yml), in English and Spanish.
 NOT_COVERED = re.compile(
     r"\b(?:my sources|the article)\b[^.\n]*?\b(?:don't|do not|doesn't|does not)\s+"
-    r"(?:cover|say|give|describe|mention|have|list)",
+    r"(?:cover|say|give|describe|mention|have|list)"
+    r"|\b(?:mis fuentes|el art[ií]culo)\b[^.\n]*?\bno\s+(?:\w+\s+)?"
+    r"(?:cubren|cubre|dicen|dice|dan|da|describen|describe|mencionan|menciona|tienen|tiene|incluyen|incluye)\b",
     re.IGNORECASE,
 )
 # "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.
-REPHRASE = re.compile(r"didn't quite get that|still not getting it|Did you mean one of these", re.IGNORECASE)
+REPHRASE = re.compile(
+    r"didn't quite get that|still not getting it|Did you mean one of these"
+    r"|no entend[ií] bien|sigo sin entender|te refer[ií]as a (?:una|alguna) de estas",
+    re.IGNORECASE,
+)
 # The out-of-scope reply and the "you mean another CMA" reply both say this.
-OUT_OF_SCOPE = re.compile(r"outside what I know|I only cover careers in medical assisting", re.IGNORECASE)
+OUT_OF_SCOPE = re.compile(
+    r"outside what I know|I only cover careers in medical assisting"
+    r"|fuera de lo que s[eé]|solo hablo de la carrera de asistente m[eé]dico",
+    re.IGNORECASE,
+)
 # The school's advising office (knowledge/site.yml) counts as "advisors".
-ADVISORS = re.compile(r"advising office|advisors?\b|talk to an advisor", re.IGNORECASE)
+ADVISORS = re.compile(r"advising office|advisors?\b|talk to an advisor|asesor[ae]s?\b|asesor[ií]a", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -190,11 +200,11 @@ def failures_markdown(results: Sequence[dict]) -> str:
 
 
 def acknowledgements() -> List[str]:
-    """The knowledge file's acknowledgement of a worry (said before the facts)."""
-    from actions.knowledge import load_knowledge
+    """The knowledge file's acknowledgement of a worry (said before the facts), in each language."""
+    from actions.knowledge import load_languages
 
-    feelings = getattr(load_knowledge(), "feelings", None)  # (absent from older knowledge files)
-    return [feelings.reply] if feelings else []
+    replies = [getattr(kb, "feelings", None) for kb in load_languages().values()]  # (older files: none)
+    return [feelings.reply for feelings in replies if feelings]
 
 
 def ask_all(questions: Sequence[Question], send, parse) -> List[dict]:
@@ -267,7 +277,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     (args.out / "failures.md").write_text(failures_markdown(results), encoding="utf-8")
-    print("Real-question set (tests/real_questions.yml), one fresh conversation per question:")
+    print(f"Real-question set ({args.questions.relative_to(ROOT)}), one fresh conversation per question:")
     print(table_text(summary))
     print(f"Every reply: {args.out / 'results.json'}; failures: {args.out / 'failures.md'}")
     return 0

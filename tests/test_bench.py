@@ -18,6 +18,7 @@ from cma_stack import MODEL, ROOT
 from scripts import summarize_eval
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+HOLDOUT_ES = ROOT / "tests" / "nlu_holdout_es.yml"
 
 
 def _normalised(text: str) -> str:
@@ -28,11 +29,11 @@ def _normalised(text: str) -> str:
 # --- the held-out file ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def holdout():
+@pytest.fixture(scope="module", params=[HOLDOUT, HOLDOUT_ES], ids=["english", "spanish"])
+def holdout(request):
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return load_data(str(HOLDOUT))  # Rasa's own reader: the file is valid for `rasa test nlu`
+    return load_data(str(request.param))  # Rasa's own reader: the file is valid for `rasa test nlu`
 
 
 def test_holdout_is_big_enough_and_covers_every_intent_it_names(holdout):
