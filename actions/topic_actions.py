@@ -35,12 +35,14 @@ from actions.conversation import (
     compose,
     first,
     issued_by,
+    language,
     message_entities,
     remember,
     remembered_context,
     situation,
     slot_name,
     utter,
+    worded,
 )
 from actions.knowledge import ASKED_TOPIC
 from actions.reading import Reading, answer_plan
@@ -77,12 +79,14 @@ class TopicAnswer(Action):
             pay_period=first(said.get(ENTITY_PAY_PERIOD)),
             skill_type=first(said.get(ENTITY_SKILL_TYPE)),
             location=first(said.get(ENTITY_LOCATION)),
+            language=remembered.language,
         )
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         guesses = unsure_guesses(tracker)
         if guesses:
-            utter(dispatcher, clarify(guesses))
+            answering_in = language(tracker)
+            utter(dispatcher, clarify(guesses, answering_in), answering_in)
             return []
         return answer_topic(dispatcher, tracker, self.topic, self.context(tracker))
 
@@ -238,6 +242,7 @@ class ActionFollowUp(Action):
             ctx = Context(
                 credential=None if topic == "pay" else ctx.credential,
                 organization=ctx.organization,
+                language=ctx.language,
             )
         if topic == "compare":
             before = list(ctx.compared) or ([ctx.credential] if ctx.credential else [])
@@ -272,23 +277,26 @@ class ActionAnswerReading(TopicAnswer):
         nearest = leading is not None and ASKED_TOPIC in leading.answer_with
         plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0), nearest)
         personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
+        # The reading works on the knowledge's ids; the answers (and the advice's reasons) are worded in ctx.language.
+        kb = worded(ctx)
         answers: List[Answer] = []
         for part in plan.parts:
             if part == "gaps":
-                answers.append(gap_answer(KNOWLEDGE, SITE, reading.gaps, ctx, reading.roles))
+                answers.append(gap_answer(kb, SITE, reading.gaps, ctx, reading.roles))
             elif part == "roles":
-                answers.append(role_answer(KNOWLEDGE, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
+                answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
             elif part == "situation":
-                advice = advise_situation(KNOWLEDGE, personal, reading.situations)
-                answers.append(situation_answer(KNOWLEDGE, advice, [compose(t, ctx).text for t in advice.topics]))
+                advice = advise_situation(kb, personal, reading.situations)
+                texts = [compose(t, ctx).text for t in advice.topics]
+                answers.append(situation_answer(kb, advice, texts, ctx.language))
         fixed = [t for t in (leading.answer_with if leading else []) if t != ASKED_TOPIC]
         topics = [plan.topic] if plan.topic else fixed
         answers += [compose(topic, ctx) for topic in topics]
         if not answers:  # e.g. a typed "/ask_not_covered": nothing was read, so nothing to answer
             return [FollowupAction(ActionRephrase.NAME)]
-        answers[0] = acknowledging(reading, answers[0])
+        answers[0] = acknowledging(reading, answers[0], ctx.language)
         for answer in answers:
-            utter(dispatcher, answer)
+            utter(dispatcher, answer, ctx.language)
         events: List[EventType] = [SlotSet(slot_name(slot), value) for slot, value in reading.sets.items()]
         events += remember(topics[-1], ctx) if topics else [SlotSet(SLOT_TOPIC, None)]
         return events + ask_feedback(dispatcher, tracker, plan.feedback_topic)
@@ -306,5 +314,6 @@ class ActionRephrase(Action):
         actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
         # The previous turn's reply was also a rephrase: the events end "... action_rephrase, action_listen".
         again = len(actions) >= 2 and actions[-2:] == [self.name(), "action_listen"]
-        utter(dispatcher, rephrase(again))
+        answering_in = language(tracker)
+        utter(dispatcher, rephrase(again, answering_in), answering_in)
         return []

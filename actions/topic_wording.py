@@ -2,17 +2,23 @@
 and on what the sources don't cover (gaps and neighbouring roles).
 
 Each composer takes the validated knowledge and the conversation context and
-returns an Answer: short text (plain English, **bold** and line breaks only)
+returns an Answer: short text (plain words, **bold** and line breaks only)
 plus 2-4 buttons for the natural next questions. No fact, name or number is
-written here; they all come from `knowledge/`.
+written here; they all come from `knowledge/`, worded in the context's language
+(the composers are handed that language's Knowledge).
+
+Every sentence around the facts is `say(ctx.language, "English {name}", name=...)`,
+translated in `locale/<language>/topics.yml`; fixed button titles are translated when
+the answer is sent (`locale/<language>/buttons.yml`). tests/test_phrasebook.py checks both.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from actions.constants import (
     CERTIFIED,
+    ENGLISH,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
@@ -34,6 +40,7 @@ from actions.knowledge import (
     Credential,
     Knowledge,
     Organization,
+    PayFigure,
     Site,
 )
 from actions.wording import (
@@ -64,6 +71,7 @@ from actions.wording import (
     join,
     org_ref,
     payload,
+    say,
     sentence,
     source_links,
 )
@@ -82,14 +90,25 @@ def definition(kb: Knowledge, ctx: Context) -> Answer:
 def duties(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.duties
     items = [sentence(item)[:-1] for item in topic.items]
+    common = say(ctx.language, "Common duties:")
     return Answer(
-        f"{topic.intro} Common duties:\n{bullets(items)}\n{topic.varies}",
+        f"{topic.intro} {common}\n{bullets(items)}\n{topic.varies}",
         [SKILLS, PAY, HOW_TO_START],
     )
 
 
+def _amount(figure: PayFigure, ctx: Context) -> str:
+    """A pay figure per hour, per year or both, as asked."""
+    if ctx.pay_period == HOURLY:
+        return say(ctx.language, "**{hourly} an hour**", hourly=figure.hourly)
+    if ctx.pay_period == YEARLY:
+        return say(ctx.language, "**{yearly} a year**", yearly=figure.yearly)
+    return say(ctx.language, "**{hourly} an hour** or **{yearly} a year**", hourly=figure.hourly, yearly=figure.yearly)
+
+
 def pay(kb: Knowledge, ctx: Context) -> Answer:
     """National figures only, filtered by what was asked (certified or not, hourly or yearly)."""
+    language = ctx.language
     topic = kb.topics.pay
     groups = [ctx.certification_status] if ctx.certification_status else [CERTIFIED, NON_CERTIFIED]
     cred = kb.credential(ctx.credential)
@@ -100,25 +119,33 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
         figure = topic.figure(group)
         if figure is None:
             continue
-        if ctx.pay_period == HOURLY:
-            amount = f"**{figure.hourly} an hour**"
-        elif ctx.pay_period == YEARLY:
-            amount = f"**{figure.yearly} a year**"
-        else:
-            amount = f"**{figure.hourly} an hour** or **{figure.yearly} a year**"
-        lines.append(f"{sentence(figure.label)[:-1]}: {figure.measure} {amount} {cite(kb, figure.source)}.")
+        lines.append(
+            f"{sentence(figure.label)[:-1]}: {figure.measure} {_amount(figure, ctx)} "
+            f"{cite(kb, figure.source, language)}."
+        )
     intro = ""
     if ctx.location:
         gap = kb.gap("local_pay")
-        place = "your area" if ctx.location == LOCAL else ctx.location
-        refs = join([org_ref(kb.organization(o)) for o in gap.refer_to], "or")
+        place = say(language, "your area") if ctx.location == LOCAL else ctx.location
+        refs = join([org_ref(kb.organization(o), language) for o in gap.refer_to], "or", language)
         intro = (
-            f"My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:\n"
+            say(
+                language,
+                "My sources only give national figures, not pay in {place}; for local wages, check {refs}. Nationally:",
+                place=place,
+                refs=refs,
+            )
+            + "\n"
         )
     elif cred and cred.id not in {f.credential for f in topic.figures}:
         intro = (
-            f"The article has no separate pay figure for the {cred.id}; "
-            f"the closest it gives is for certified medical assistants in general:\n"
+            say(
+                language,
+                "The article has no separate pay figure for the {credential}; "
+                "the closest it gives is for certified medical assistants in general:",
+                credential=cred.id,
+            )
+            + "\n"
         )
     buttons: List[Button] = []
     if ctx.pay_period != HOURLY:
@@ -130,45 +157,68 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
     else:
         buttons.append(Button("With certification?", payload("inform", certification_status=CERTIFIED)))
     buttons.append(PAY_FACTORS)
-    sources = source_links(kb, [figure.source for group in groups if (figure := topic.figure(group))])
+    sources = source_links(kb, [figure.source for group in groups if (figure := topic.figure(group))], language)
     return Answer(intro + "\n".join(lines) + sources, buttons[:4])
 
 
 def pay_factors(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.pay
     notes = " ".join(topic.notes)
+    factors = say(ctx.language, "Wages vary with your {factors}.", factors=join(topic.factors, language=ctx.language))
     return Answer(
-        f"Wages vary with your {join(topic.factors)}. {notes}",
+        f"{factors} {notes}",
         [PAY, OUTLOOK, WHY],
     )
 
 
 def outlook(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.outlook
+    growth = say(
+        ctx.language,
+        "Good news: the {publisher} expects medical assistant jobs to grow by **{growth}** {period}, "
+        "much faster than the average for all jobs, {all_jobs_growth} {citation}.",
+        publisher=kb.source(topic.source).publisher,
+        growth=topic.growth,
+        period=topic.period,
+        all_jobs_growth=topic.all_jobs_growth,
+        citation=cite(kb, topic.source, ctx.language),
+    )
     return Answer(
-        f"Good news: the {kb.source(topic.source).publisher} expects medical assistant jobs to grow by "
-        f"**{topic.growth}** {topic.period}, "
-        f"much faster than the average for all jobs, {topic.all_jobs_growth} {cite(kb, topic.source)}. "
-        f"{topic.summary}{source_links(kb, [topic.source])}",
+        f"{growth} {topic.summary}{source_links(kb, [topic.source], ctx.language)}",
         [PAY, CAREER, HOW_TO_START],
     )
 
 
+# "And the other skills?" after one kind of skills was shown.
+OTHER_SKILLS: Dict[str, Button] = {
+    TECHNICAL: Button("And the technical skills?", payload("inform", skill_type=TECHNICAL)),
+    HUMAN: Button("And the human skills?", payload("inform", skill_type=HUMAN)),
+}
+
+
 def skills(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     topic = kb.topics.skills
     if ctx.skill_type in (TECHNICAL, HUMAN):
         chosen = topic.technical if ctx.skill_type == TECHNICAL else topic.human
         other = HUMAN if ctx.skill_type == TECHNICAL else TECHNICAL
         lines = bullets([f"**{s.name}**: {s.examples}" for s in chosen])
-        return Answer(
-            f"The {ctx.skill_type} skills medical assistants use:\n{lines}",
-            [Button(f"And the {other} skills?", payload("inform", skill_type=other)), PROGRAMS, DUTIES],
+        heading = (
+            say(language, "The technical skills medical assistants use:")
+            if ctx.skill_type == TECHNICAL
+            else say(language, "The human skills medical assistants use:")
         )
-    technical = join([s.name.lower() for s in topic.technical])
-    human = join([s.name.lower() for s in topic.human])
+        return Answer(f"{heading}\n{lines}", [OTHER_SKILLS[other], PROGRAMS, DUTIES])
+    technical = join([s.name.lower() for s in topic.technical], language=language)
+    human = join([s.name.lower() for s in topic.human], language=language)
+    lines = [
+        say(language, "Medical assistants need a blend of technical and human skills."),
+        say(language, "**Technical:** {skills}.", skills=technical),
+        say(language, "**Human:** {skills}.", skills=human),
+        topic.on_the_job,
+    ]
     return Answer(
-        f"Medical assistants need a blend of technical and human skills.\n"
-        f"**Technical:** {technical}.\n**Human:** {human}.\n{topic.on_the_job}",
+        "\n".join(lines),
         [
             Button("Technical skills in detail", payload("inform", skill_type=TECHNICAL)),
             Button("Human skills in detail", payload("inform", skill_type=HUMAN)),
@@ -179,50 +229,78 @@ def skills(kb: Knowledge, ctx: Context) -> Answer:
 
 def career_paths(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.career_paths
-    return Answer(
-        f"{topic.summary} You could specialize in areas such as {join(topic.specialties)}, "
-        f"or {join(topic.further, 'or')}.",
-        [OUTLOOK, PAY, HOW_TO_START],
+    further = say(
+        ctx.language,
+        "You could specialize in areas such as {specialties}, or {further}.",
+        specialties=join(topic.specialties, language=ctx.language),
+        further=join(topic.further, "or", ctx.language),
     )
+    return Answer(f"{topic.summary} {further}", [OUTLOOK, PAY, HOW_TO_START])
 
 
 def why_certify(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     topic = kb.topics.why_certify
     certified = kb.topics.pay.figure(CERTIFIED)
     non_certified = kb.topics.pay.figure(NON_CERTIFIED)
     comparison = ""
     if certified and non_certified:
-        comparison = (
-            f" On pay, certified medical assistants average {certified.hourly} an hour ({certified.yearly} a year) "
-            f"{cite(kb, certified.source)}, against a {non_certified.hourly} ({non_certified.yearly}) median for "
-            f"non-certified ones {cite(kb, non_certified.source)}."
-            f"{source_links(kb, [certified.source, non_certified.source])}"
+        comparison = " " + say(
+            language,
+            "On pay, certified medical assistants average {certified_hourly} an hour ({certified_yearly} a year) "
+            "{certified_source}, against a {non_certified_hourly} ({non_certified_yearly}) median for "
+            "non-certified ones {non_certified_source}.",
+            certified_hourly=certified.hourly,
+            certified_yearly=certified.yearly,
+            certified_source=cite(kb, certified.source, language),
+            non_certified_hourly=non_certified.hourly,
+            non_certified_yearly=non_certified.yearly,
+            non_certified_source=cite(kb, non_certified.source, language),
         )
+        comparison += source_links(kb, [certified.source, non_certified.source], language)
+    benefits = say(
+        language, "Getting certified can help: {benefits}.", benefits=join(topic.benefits, language=language)
+    )
     return Answer(
-        f"Getting certified can help: {join(topic.benefits)}. {topic.employers}{comparison}",
+        f"{benefits} {topic.employers}{comparison}",
         [CREDENTIALS, HOW_TO_START, PAY],
     )
 
 
 def how_to_become(kb: Knowledge, ctx: Context) -> Answer:
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(kb.topics.how_to_become.steps, start=1))
-    return Answer(f"Here's the usual route:\n{steps}", [PROGRAMS, CREDENTIALS, EXAM, SKILLS])
+    route = say(ctx.language, "Here's the usual route:")
+    return Answer(f"{route}\n{steps}", [PROGRAMS, CREDENTIALS, EXAM, SKILLS])
 
 
 def programs(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.program
+    subjects = say(ctx.language, "Subjects include {subjects}.", subjects=join(topic.subjects, language=ctx.language))
     return Answer(
-        f"{topic.summary} Subjects include {join(topic.subjects)}.",
+        f"{topic.summary} {subjects}",
         [DURATION, EXAM, HOW_TO_START],
+    )
+
+
+def _comes_from(kb: Knowledge, cred: Credential, credential: str, language: str) -> str:
+    """ "The CMA comes from the American Association of Medical Assistants (AAMA)." """
+    issuer = issuer_of(kb, cred)
+    return say(
+        language,
+        "The {credential} comes from the {issuer} ({issuer_id}).",
+        credential=credential,
+        issuer=issuer.name,
+        issuer_id=issuer.id,
     )
 
 
 def exam(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.exam
     cred = kb.credential(ctx.credential)
-    whose = f"The {cred.id} comes from the {issuer_of(kb, cred).name} ({cred.issuer}). " if cred else ""
+    whose = f"{_comes_from(kb, cred, cred.id, ctx.language)} " if cred else ""
+    common = say(ctx.language, "Common topics: {topics}.", topics=join(topic.topics, language=ctx.language))
     return Answer(
-        f"{whose}{topic.summary} Common topics: {join(topic.topics)}.",
+        f"{whose}{topic.summary} {common}",
         [RENEWAL, ELIGIBILITY, COST],
     )
 
@@ -235,29 +313,45 @@ def renewal(kb: Knowledge, ctx: Context) -> Answer:
 
 
 def credentials_list(kb: Knowledge, ctx: Context) -> Answer:
-    lines = [f"{credential_label(c)} from the {issuer_of(kb, c).id}" for c in kb.credentials]
+    language = ctx.language
+    lines = [
+        say(
+            language,
+            "{credential} from the {issuer}",
+            credential=credential_label(c, language),
+            issuer=issuer_of(kb, c).id,
+        )
+        for c in kb.credentials
+    ]
+    heading = say(language, "Common nationally accredited credentials:")
     return Answer(
-        f"Common nationally accredited credentials:\n{bullets(lines)}",
-        [COMPARE_ALL, ELIGIBILITY] + [_about(c) for c in kb.credentials[:2]],
+        f"{heading}\n{bullets(lines)}",
+        [COMPARE_ALL, ELIGIBILITY] + [_about(c, language) for c in kb.credentials[:2]],
     )
 
 
-def _about(cred: Credential) -> Button:
-    return Button(f"About the {cred.id}", payload("ask_credential_details", credential=cred.id))
+def _about(cred: Credential, language: str) -> Button:
+    return Button(
+        say(language, "About the {credential}", credential=cred.id),
+        payload("ask_credential_details", credential=cred.id),
+    )
 
 
 def credential_details(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     cred = kb.credential(ctx.credential)
     if cred is None:
         return credentials_list(kb, ctx)
-    issuer = issuer_of(kb, cred)
     other = next(c for c in kb.credentials if c.id != cred.id)
+    what = say(language, "It's {summary}. To qualify: {qualify}.", summary=cred.summary, qualify=cred.qualify)
     return Answer(
-        f"The {credential_label(cred)} comes from the {issuer.name} ({issuer.id}). "
-        f"It's {cred.summary}. To qualify: {cred.qualify}.",
+        f"{_comes_from(kb, cred, credential_label(cred, language), language)} {what}",
         [
             Button("How do I get it?", payload("ask_eligibility", credential=cred.id)),
-            Button(f"Compare with the {other.id}", payload("compare_credentials", credential=other.id)),
+            Button(
+                say(language, "Compare with the {credential}", credential=other.id),
+                payload("compare_credentials", credential=other.id),
+            ),
             EXAM,
             COST,
         ],
@@ -265,38 +359,54 @@ def credential_details(kb: Knowledge, ctx: Context) -> Answer:
 
 
 def issuer(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     cred = kb.credential(ctx.credential)
     if cred is None:
         lines = [f"{c.id}: {issuer_of(kb, c).name} ({issuer_of(kb, c).id})" for c in kb.credentials]
-        return Answer(f"Each credential has its own issuer:\n{bullets(lines)}", [COMPARE_ALL, ELIGIBILITY])
+        heading = say(language, "Each credential has its own issuer:")
+        return Answer(f"{heading}\n{bullets(lines)}", [COMPARE_ALL, ELIGIBILITY])
     org = issuer_of(kb, cred)
     return Answer(
-        f"The {cred.id} ({cred.name}) is offered by the **{org.name}** ({org.id}). Official site: {org.url}",
+        say(
+            language,
+            "The {credential} ({name}) is offered by the **{issuer}** ({issuer_id}). Official site: {url}",
+            credential=cred.id,
+            name=cred.name,
+            issuer=org.name,
+            issuer_id=org.id,
+            url=org.url,
+        ),
         [
             Button("How do I get it?", payload("ask_eligibility", credential=cred.id)),
-            Button(f"More about the {org.id}", payload("ask_organization", organization=org.id)),
+            Button(
+                say(language, "More about the {organization}", organization=org.id),
+                payload("ask_organization", organization=org.id),
+            ),
             COMPARE_ALL,
         ],
     )
 
 
 def compare(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     chosen = [c for c in (kb.credential(i) for i in ctx.compared) if c] or list(kb.credentials)
     lines = []
     for cred in chosen:
-        routes = join([kb.path(r).short for r in cred.routes], "or")
-        focus = cred.focus or "focus not described in my sources"
+        routes = join([kb.path(r).short for r in cred.routes], "or", language)
+        focus = cred.focus or say(language, "focus not described in my sources")
         note = f" ({cred.experience_note})" if cred.experience_note and len(chosen) <= 2 else ""
         lines.append(f"**{cred.id}** · {issuer_of(kb, cred).id} · {routes}{note} · {focus}")
     return Answer(
-        "Side by side (issuer · ways to qualify · focus):\n"
+        say(language, "Side by side (issuer · ways to qualify · focus):")
+        + "\n"
         + "\n".join(lines)
         + (f"\n{kb.topics.exam.summary}" if len(chosen) <= 2 else ""),
-        [ELIGIBILITY, EXAM] + [_about(c) for c in chosen[:2]],
+        [ELIGIBILITY, EXAM] + [_about(c, language) for c in chosen[:2]],
     )
 
 
 def eligibility(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     cred = kb.credential(ctx.credential)
     if cred is None:
         lines = []
@@ -309,42 +419,74 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
             ]
             if holders:
                 extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
-                lines.append(f"**{sentence(path.short)[:-1]}**: {join(holders, 'or')}{extra}")
+                lines.append(f"**{sentence(path.short)[:-1]}**: {join(holders, 'or', language)}{extra}")
         return Answer(
-            "It depends on the credential. Routes the article describes:\n"
+            say(language, "It depends on the credential. Routes the article describes:")
+            + "\n"
             + bullets(lines)
             + f"\n{kb.topics.exam.summary}",
-            [_about(c) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
+            [_about(c, language) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
         )
-    text = f"For the {cred.id} (from the {issuer_of(kb, cred).id}): {cred.qualify}."
-    if "exam" not in cred.qualify:
-        text += " Then pass the certification exam."
+    text = say(
+        language,
+        "For the {credential} (from the {issuer}): {qualify}.",
+        credential=cred.id,
+        issuer=issuer_of(kb, cred).id,
+        qualify=cred.qualify,
+    )
+    # Whether the route already names the exam ("exam" is also in the Spanish "examen").
+    if "exam" not in cred.qualify.lower():
+        text += " " + say(language, "Then pass the certification exam.")
     programs = {p.id for p in kb.paths if p.program}
     if set(cred.routes) <= programs:
         # A program-only credential: say the way in for those without a program ("do I need school?").
         routes = [p for p in kb.paths if not p.program]
         others = [c.id for c in kb.credentials if any(p.id in c.routes for p in routes)]
-        text += f" Without a program, the {join(others)} accept {join([p.short for p in routes], 'or')}."
+        text += " " + say(
+            language,
+            "Without a program, the {credentials} accept {routes}.",
+            credentials=join(others, language=language),
+            routes=join([p.short for p in routes], "or", language),
+        )
     if cred.experience_note is None and "work_experience" in cred.routes:
         orgs = referrals(kb, "experience_years", ctx)
-        text += (
-            f" My sources don't say how many years of experience the {cred.id} asks for; "
-            f"check with {join([org_ref(o) for o in orgs], 'or')}."
+        text += " " + say(
+            language,
+            "My sources don't say how many years of experience the {credential} asks for; check with {refs}.",
+            credential=cred.id,
+            refs=join([org_ref(o, language) for o in orgs], "or", language),
         )
     return Answer(text, [EXAM, PROGRAMS, COST])
 
 
 def organization(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
     if ctx.organization is None:
         return Answer(
-            "Which organization? These are the ones my sources mention:",
+            say(language, "Which organization? These are the ones my sources mention:"),
             [Button(o.id, payload("ask_organization", organization=o.id)) for o in kb.organizations[:4]],
         )
     org = kb.organization(ctx.organization)
-    return Answer(
-        f"The **{org.name}** ({org.id}) {org.role}. Official site: {org.url}",
-        [CREDENTIALS, PROGRAMS, HOW_TO_START],
-    )
+    if org.gloss and language != ENGLISH:
+        text = say(
+            language,
+            "The **{name}** ({gloss}; {id}) {role}. Official site: {url}",
+            name=org.name,
+            gloss=org.gloss,
+            id=org.id,
+            role=org.role,
+            url=org.url,
+        )
+    else:
+        text = say(
+            language,
+            "The **{name}** ({id}) {role}. Official site: {url}",
+            name=org.name,
+            id=org.id,
+            role=org.role,
+            url=org.url,
+        )
+    return Answer(text, [CREDENTIALS, PROGRAMS, HOW_TO_START])
 
 
 # --- what the article does not cover --------------------------------------------
@@ -404,33 +546,63 @@ TOPICS_BY_ENTITY: Dict[str, List[str]] = {
 # --- the student's own words: gaps, neighbouring roles, situations (actions/reading.py) ---------
 
 
-def _advisors_ref(site: Site) -> str:
-    office = site.advising
-    name = office.office.split(" (")[0]
-    return f"{site.school}'s {name} ({office.email}, {office.phone})"
+def _advisors_ref(site: Site, language: str) -> str:
+    """The school's advising office, named in the answer's language, with its e-mail and phone."""
+    office = site.office(language).split(" (")[0]
+    return say(
+        language,
+        "{school}'s {office} ({email}, {phone})",
+        school=site.school,
+        office=office,
+        email=site.advising.email,
+        phone=site.advising.phone,
+    )
 
 
-def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context) -> str:
-    """ "Ask X, Y or Z.": organizations, the issuer(s), the school's advisors, the state."""
+def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context, role: Optional[str] = None) -> str:
+    """ "To find out, ask X, Y or Z." (for a neighbouring `role`: "For the nurse side, ask ...").
+
+    X, Y and Z are organizations, the issuer(s), the school's advisors, the state.
+    """
+    language = ctx.language
     cred = kb.credential(ctx.credential)
     parts: List[str] = []
     for ref in refs:
         if ref == ISSUER_REFERENCE:
             if cred:
-                parts.append(org_ref(issuer_of(kb, cred)))
+                parts.append(org_ref(issuer_of(kb, cred), language))
             else:
-                issuers = [f"{issuer_of(kb, c).id} for the {c.id} ({issuer_of(kb, c).url})" for c in kb.credentials]
-                parts.append("the body that issues the credential: " + join(issuers))
+                issuers = [
+                    say(
+                        language,
+                        "{issuer} for the {credential} ({url})",
+                        issuer=issuer_of(kb, c).id,
+                        credential=c.id,
+                        url=issuer_of(kb, c).url,
+                    )
+                    for c in kb.credentials
+                ]
+                parts.append(
+                    say(
+                        language,
+                        "the body that issues the credential: {issuers}",
+                        issuers=join(issuers, language=language),
+                    )
+                )
         elif ref == ADVISORS_REFERENCE:
-            parts.append(_advisors_ref(site))
+            parts.append(_advisors_ref(site, language))
         elif ref == STATE_REFERENCE:
-            parts.append("the state where you plan to work")
+            parts.append(say(language, "the state where you plan to work"))
         else:
-            parts.append(org_ref(kb.organization(ref)))
+            parts.append(org_ref(kb.organization(ref), language))
     unique = list(dict.fromkeys(parts))
     if any("," in part for part in unique[:-1]):
-        return f"To find out, ask {'; or '.join(unique)}."
-    return f"To find out, ask {join(unique, 'or')}."
+        whom = f"; {say(language, 'or')} ".join(unique)
+    else:
+        whom = join(unique, "or", language)
+    if role is not None:
+        return say(language, "For the {role} side, ask {whom}.", role=role, whom=whom)
+    return say(language, "To find out, ask {whom}.", whom=whom)
 
 
 def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, role_ids: Sequence[str] = ()) -> Answer:
@@ -438,9 +610,12 @@ def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, 
 
     Roles named alongside ("how long from MA to RN?") add what the article says about them.
     """
+    language = ctx.language
     gaps = [kb.gap(g) for g in gap_ids]
-    sentences = [f"Sorry, my sources don't cover {gaps[0].subject}, and I'd rather not guess."]
-    sentences += [f"They don't cover {gap.subject} either." for gap in gaps[1:]]
+    sentences = [
+        say(language, "Sorry, my sources don't cover {subject}, and I'd rather not guess.", subject=gaps[0].subject)
+    ]
+    sentences += [say(language, "They don't cover {subject} either.", subject=gap.subject) for gap in gaps[1:]]
     notes = [g.article_says for g in gaps] + [kb.role(r).article_says for r in role_ids]
     sentences += list(dict.fromkeys(note for note in notes if note))
     refs = [ref for gap in gaps for ref in gap.refer_to]
@@ -449,35 +624,51 @@ def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, 
     return Answer(" ".join(sentences), (buttons + [HOW_TO_START, CREDENTIALS, PROGRAMS])[:3])
 
 
-def _pay_and_outlook(kb: Knowledge) -> str:
+def _pay_and_outlook(kb: Knowledge, language: str) -> str:
     """One sentence for comparing careers: national pay and job growth, with their sources."""
     outlook = kb.topics.outlook
     figures = [
-        f"{f.hourly} an hour for {f.label} ({f.measure}, {kb.source(f.source).publisher})"
+        say(
+            language,
+            "{hourly} an hour for {label} ({measure}, {publisher})",
+            hourly=f.hourly,
+            label=f.label,
+            measure=f.measure,
+            publisher=kb.source(f.source).publisher,
+        )
         for f in kb.topics.pay.figures
     ]
     sources = [figure.source for figure in kb.topics.pay.figures] + [outlook.source]
-    return (
-        f"Pay is {join(figures)}, and jobs are expected to grow {outlook.growth} {outlook.period} "
-        f"{cite(kb, outlook.source)}.{source_links(kb, sources)}"
+    growth = say(
+        language,
+        "Pay is {figures}, and jobs are expected to grow {growth} {period} {citation}.",
+        figures=join(figures, language=language),
+        growth=outlook.growth,
+        period=outlook.period,
+        citation=cite(kb, outlook.source, language),
     )
+    return growth + source_links(kb, sources, language)
 
 
 def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool) -> Answer:
     """Neighbouring roles are in scope: what the article says about medical assistants, and whom to ask."""
+    language = ctx.language
     roles = [kb.role(r) for r in role_ids]
     sentences = [
-        f"My sources don't describe {join([r.plural for r in roles])}, only medical assistants, "
-        f"so I can't compare the two roles."
+        say(
+            language,
+            "My sources don't describe {roles}, only medical assistants, so I can't compare the two roles.",
+            roles=join([r.plural for r in roles], language=language),
+        )
     ]
     sentences += list(dict.fromkeys(r.article_says for r in roles if r.article_says))
     if not with_topic:
+        said = say(language, "What they say about medical assistants:")
         sentences.append(
-            f"What they say about medical assistants: {kb.topics.definition.role} "
-            f"{kb.topics.duties.intro} {_pay_and_outlook(kb)}"
+            f"{said} {kb.topics.definition.role} {kb.topics.duties.intro} {_pay_and_outlook(kb, language)}"
         )
     refs = [ref for role in roles for ref in role.refer_to]
-    sentences.append(referral(kb, site, refs, ctx).replace("To find out, ask", f"For the {roles[0].name} side, ask", 1))
+    sentences.append(referral(kb, site, refs, ctx, role=roles[0].name))
     return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
 
 
@@ -504,11 +695,17 @@ BUTTON_OF_INTENT: Dict[str, Button] = {
 }
 
 
-def clarify(intents: Sequence[str]) -> Answer:
-    """Not sure which question was asked: the likeliest ones as buttons, rather than a confident wrong answer."""
+def clarify(intents: Sequence[str], language: str = ENGLISH) -> Answer:
+    """Not sure which question was asked: the likeliest ones as buttons, rather than a confident wrong answer.
+
+    The buttons' titles are translated when the answer is sent (actions/conversation.py utter).
+    """
     buttons = list(dict.fromkeys(BUTTON_OF_INTENT[i] for i in intents if i in BUTTON_OF_INTENT))[:3]
     return Answer(
-        "I want to be sure I answer the question you asked. Did you mean one of these? "
-        "If not, could you put it another way?",
+        say(
+            language,
+            "I want to be sure I answer the question you asked. Did you mean one of these? "
+            "If not, could you put it another way?",
+        ),
         buttons + [TALK_TO_ADVISOR] if len(buttons) >= 1 else [HOW_TO_START, CREDENTIALS, TALK_TO_ADVISOR],
     )

@@ -1,0 +1,158 @@
+"""The phrasebook (locale/<language>/*.yml) words every answer the actions can give.
+
+Every `say(language, "English")` in actions/*.py and every fixed button title
+(`Button("English", ...)`) must have its Spanish, with the same {placeholders};
+every Spanish entry must still be used; and load_phrasebook refuses a translation
+whose placeholders or numbers differ from its English, naming the phrase.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+import yaml
+
+from actions.knowledge import KnowledgeError
+from actions.wording import LOCALE_DIR, load_phrasebook, placeholders
+from cma_stack import ROOT
+
+SPANISH = "es"
+ACTIONS = sorted((ROOT / "actions").glob("*.py"))
+
+
+def _called(node: ast.Call) -> str:
+    return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+
+
+def _literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _calls(name: str) -> Iterator[Tuple[str, ast.Call]]:
+    """Every call to `name` (a function or a method) in actions/*.py, with where it is."""
+    for path in ACTIONS:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Call) and _called(node) == name:
+                yield f"{path.name}:{node.lineno}", node
+
+
+def said() -> Dict[str, str]:
+    """English phrase -> where it is said: `say(x, "<literal>")`."""
+    calls = _calls("say")
+    return {node.args[1].value: where for where, node in calls if len(node.args) >= 2 and _literal(node.args[1])}
+
+
+def button_titles() -> Dict[str, str]:
+    """Fixed button titles -> where: `Button("<literal>", ...)`, translated when the answer is sent."""
+    return {node.args[0].value: where for where, node in _calls("Button") if node.args and _literal(node.args[0])}
+
+
+def list_words() -> Dict[str, str]:
+    """The last words of `join` ("and" by default, "or"), said through the phrasebook."""
+    words = {"and": "wording.py join (default)"}
+    for where, node in _calls("join"):
+        last = node.args[1] if len(node.args) >= 2 else next((k.value for k in node.keywords if k.arg == "last"), None)
+        if last is not None and _literal(last):
+            words[last.value] = where
+    return words
+
+
+def english_phrases() -> Dict[str, str]:
+    return {**list_words(), **button_titles(), **said()}
+
+
+def catalog(language: str = SPANISH, directory: Path = LOCALE_DIR) -> Dict[str, Tuple[str, str]]:
+    """English -> (translation, file) over every locale/<language>/*.yml, read as written."""
+    entries: Dict[str, Tuple[str, str]] = {}
+    for path in sorted((directory / language).glob("*.yml")):
+        for english, translated in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            entries[english] = (translated, path.name)
+    return entries
+
+
+def test_the_scan_finds_the_answers_phrases():
+    phrases = english_phrases()
+    assert "Sorry, my sources don't cover {subject}, and I'd rather not guess." in phrases
+    assert "About the {credential}" in phrases  # a button title with a placeholder, through say
+    assert "Talk to an advisor" in phrases  # a fixed button title
+    assert {"and", "or"} <= set(phrases)
+    assert len(phrases) > 80
+
+
+def test_every_say_is_a_literal_english_phrase():
+    """A computed phrase could not be found by this test, so it could go untranslated."""
+    computed = [
+        f"{where}: {ast.unparse(node)}"
+        for where, node in _calls("say")
+        if not (len(node.args) >= 2 and _literal(node.args[1])) and ast.unparse(node) != "say(language, last)"
+    ]
+    assert not computed, "say() with a phrase that is not a string literal:\n" + "\n".join(computed)
+
+
+def test_every_phrase_and_button_title_has_its_spanish():
+    spanish = catalog()
+    problems: List[str] = []
+    for english, where in sorted(english_phrases().items(), key=lambda item: item[1]):
+        translated, _ = spanish.get(english, (None, None))
+        if not isinstance(translated, str) or not translated.strip():
+            problems.append(f"{where}: no Spanish for {english!r}")
+        elif placeholders(translated) != placeholders(english):
+            problems.append(f"{where}: {english!r} -> {translated!r}: other placeholders")
+    assert not problems, "locale/es is missing phrases:\n" + "\n".join(problems)
+
+
+def test_no_spanish_phrase_is_left_over():
+    used = set(english_phrases())
+    stale = [f"{where}: {english!r}" for english, (_, where) in catalog().items() if english not in used]
+    assert not stale, "locale/es has phrases no action says any more:\n" + "\n".join(stale)
+
+
+def test_the_spanish_phrasebook_loads():
+    assert set(load_phrasebook().catalogs[SPANISH]) == set(catalog())
+
+
+def _locale(tmp_path: Path, entries: Dict[str, str]) -> Path:
+    (tmp_path / SPANISH).mkdir()
+    (tmp_path / SPANISH / "phrases.yml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    return tmp_path
+
+
+def test_load_phrasebook_takes_a_good_translation(tmp_path):
+    book = load_phrasebook(_locale(tmp_path, {"Subjects include {subjects}.": "Las materias: {subjects}."}))
+    assert book.say(SPANISH, "Subjects include {subjects}.", subjects="x") == "Las materias: x."
+    assert book.say("en", "Subjects include {subjects}.", subjects="x") == "Subjects include x."
+    assert book.say(SPANISH, "Not translated {x}", x="y") == "Not translated y"
+
+
+@pytest.mark.parametrize(
+    "english, translated, why",
+    [
+        ("Subjects include {subjects}.", "Las materias incluyen {materias}.", "placeholders"),
+        ("Subjects include {subjects}.", "Las materias incluyen {subjects} {subjects} {extra}.", "placeholders"),
+        ("Subjects include {subjects}.", "Las materias incluyen {subjects}, en unas 2 semanas.", "numbers"),
+        ("Subjects include {subjects}.", "", "no translation"),
+    ],
+)
+def test_load_phrasebook_refuses_a_translation_that_does_not_fit(tmp_path, english, translated, why):
+    with pytest.raises(KnowledgeError) as refused:
+        load_phrasebook(_locale(tmp_path, {english: translated, "Common topics: {topics}.": "Temas: {topics}."}))
+    message = str(refused.value)
+    assert english in message and why in message and "will not start" in message
+    assert "Common topics" not in message  # only the faulty phrase is named
+
+
+def test_the_same_phrase_translated_differently_in_two_files_is_refused(tmp_path):
+    (tmp_path / SPANISH).mkdir()
+    for name, translated in (("a.yml", "y"), ("b.yml", "e")):
+        (tmp_path / SPANISH / name).write_text(yaml.safe_dump({"and": translated}), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="'and': translated twice"):
+        load_phrasebook(tmp_path)
+
+
+def test_templates_and_their_translations_hold_no_digits():
+    """Numbers come from the knowledge file only (tests/test_no_invented_numbers.py)."""
+    for english, (translated, where) in catalog().items():
+        assert not any(c.isdigit() for c in english + str(translated)), f"{where}: {english!r}"
