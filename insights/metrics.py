@@ -17,17 +17,21 @@ from actions.constants import (
     ACTION_ADVISOR_CONTACT,
     ACTION_REPHRASE,
     ADVISOR_FORM,
+    ENGLISH,
     GAP_OF_INTENT,
     INTENT_FEEDBACK_NEGATIVE,
     INTENT_FEEDBACK_POSITIVE,
+    LANGUAGES,
     NLU_FALLBACK,
     READING_GAPS,
     READING_INTENTS,
     READING_KEY,
     READING_ROLES,
     SLOT_RECOMMENDATION,
+    SPANISH,
 )
 from actions.feedback import counted_ratings
+from actions.language import conversation_language, message_language
 from insights.grouping import group_messages, normalise
 from insights.store import Conversation
 
@@ -65,6 +69,16 @@ TEXT_LIMIT = 400  # characters of any one message shown (a pasted essay stays re
 
 NOT_UNDERSTOOD = "not understood"
 THUMBS_DOWN = "rated 👎"
+
+# Languages the assistant answers in (actions/constants.py LANGUAGES), as the report names them.
+# A conversation's language is actions/language.py's conversation_language over its student
+# messages; a message's is its own (detected as it was read), else its conversation's. Stored
+# conversations from before language detection carry none and count as English.
+LANGUAGE_NAMES = {ENGLISH: "English", SPANISH: "Spanish"}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
 
 
 @dataclass(frozen=True)
@@ -155,6 +169,7 @@ class Message:
     click: bool
     fell_back: bool = False
     subjects: Tuple[Tuple[str, str], ...] = ()  # (gap | role, id) the sources don't cover
+    language: str = ENGLISH  # its own, else its conversation's (see LANGUAGE_NAMES)
 
     def shown(self, clean: Callable[[str], str]) -> str:
         """What an advisor reads: the text, or which button was pressed."""
@@ -165,8 +180,12 @@ class Message:
 
 
 def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
-    """(event index, message) for each student message; marks those the assistant fell back on."""
+    """(event index, message) for each student message; marks those the assistant fell back on.
+
+    Each message's language is its own, else the conversation's (`conversation_lang`).
+    """
     found: List[Tuple[int, Message]] = []
+    own: List[Optional[str]] = []
     for index, event in enumerate(conversation.events):
         kind = event.get("event")
         if kind == "user":
@@ -185,9 +204,19 @@ def _messages(conversation: Conversation) -> List[Tuple[int, Message]]:
                     ),
                 )
             )
+            own.append(message_language(event.get("parse_data")))
         elif kind == "action" and event.get("name") in FALLBACK_ACTIONS and found:
             found[-1][1].fell_back = True  # understood an intent, but not what to do with it
+    language = conversation_lang(conversation)
+    for (_, message), told in zip(found, own, strict=True):
+        message.language = told or language
     return found
+
+
+def conversation_lang(conversation: Conversation) -> str:
+    """The conversation's language: conversation_language over its student messages (English if none tells)."""
+    users = [event for event in conversation.events if event.get("event") == "user"]
+    return conversation_language((event.get("parse_data"), event.get("metadata")) for event in users)
 
 
 @dataclass
@@ -214,6 +243,9 @@ class Collected:
     recommendations: List[List[str]] = field(default_factory=list)
     uncovered: Dict[Tuple[str, str], List[Message]] = field(default_factory=lambda: defaultdict(list))
     subject_labels: Dict[str, str] = field(default_factory=dict)  # "gap:cost" -> "Costs and fees"
+    language_conversations: Counter = field(default_factory=Counter)  # language -> conversations
+    language_messages: Counter = field(default_factory=Counter)  # language -> student messages
+    language_typed: Counter = field(default_factory=Counter)  # language -> typed student messages
 
 
 def collect(
@@ -233,10 +265,13 @@ def collect(
         in_period = [m for _, m in messages if period.contains(m.timestamp)]
         if in_period:
             found.day_conversations[period.day(in_period[0].timestamp)] += 1
+            found.language_conversations[conversation_lang(conversation)] += 1
             found.lengths.append(len(in_period))
             found.minutes.append((in_period[-1].timestamp - in_period[0].timestamp) / 60)
         for message in in_period:
             found.day_messages[period.day(message.timestamp)] += 1
+            found.language_messages[message.language] += 1
+            found.language_typed[message.language] += not message.click
             found.intents[message.intent or "unknown"] += 1
             found.clicks += message.click
             found.typed += not message.click
@@ -283,10 +318,14 @@ def _feedback(
         found.down_questions.append(before[-1])
     # The rated answer came before the 👎 click (the action's own "thanks" comes after it).
     clicked = earlier[-1][0] if earlier else index
+    # The 👎's language is that of the message that gave it (a button click: its conversation's).
+    language = earlier[-1][1].language if earlier else conversation_lang(conversation)
     found.thumbs_down.append(
         {
             "topic": topic,
             "topic_label": label(topic),
+            "language": language,
+            "language_label": language_name(language),
             "date": found.period.day(float(conversation.events[index]["timestamp"])).isoformat(),
             "messages": [m.shown(found.clean) for m in before[-CONTEXT_MESSAGES:]],
             "bot_answer": _last_bot_text(conversation.events[:clicked], found.clean),
@@ -335,6 +374,17 @@ def summary(found: Collected) -> Dict[str, Any]:
             "messages": len(found.fallbacks),
             "rate": _rate(len(found.fallbacks), typed),
             "texts": _counted(found.fallbacks, clean),
+            "by_language": [
+                {
+                    "language": language,
+                    "label": language_name(language),
+                    "messages": len(failed),
+                    "rate": _rate(len(failed), found.language_typed[language]),
+                    "texts": _counted(failed, clean),
+                }
+                for language in LANGUAGES
+                for failed in [[m for m in found.fallbacks if m.language == language]]
+            ],
         },
         "out_of_scope": {
             "messages": len(found.out_of_scope),
@@ -367,7 +417,29 @@ def summary(found: Collected) -> Dict[str, Any]:
         },
         "fix_first": fix_first(found.fallbacks, found.down_questions, clean),
         "cannot_answer": cannot_answer(found),
+        "languages": languages(found),
     }
+
+
+def languages(found: Collected) -> List[Dict[str, Any]]:
+    """Conversations and student messages per language the assistant answers in (each listed, even at 0)."""
+    rows = []
+    for language in LANGUAGES:
+        typed = found.language_typed[language]
+        not_understood = sum(1 for m in found.fallbacks if m.language == language)
+        rows.append(
+            {
+                "language": language,
+                "label": language_name(language),
+                "conversations": found.language_conversations[language],
+                "messages": found.language_messages[language],
+                "typed_messages": typed,
+                "not_understood": not_understood,
+                "not_understood_rate": _rate(not_understood, typed),
+                "thumbs_down": sum(1 for down in found.thumbs_down if down["language"] == language),
+            }
+        )
+    return rows
 
 
 def cannot_answer(found: Collected) -> List[Dict[str, Any]]:
@@ -399,6 +471,7 @@ def fix_first(
 ) -> List[Dict[str, Any]]:
     """Groups of similar failing messages, the most frequent first: where new training data pays most."""
     reasons: Dict[str, Counter] = defaultdict(Counter)
+    spoken: Dict[str, Counter] = defaultdict(Counter)  # normalised text -> its messages' languages
     texts: List[str] = []
     for messages, reason in ((fallbacks, NOT_UNDERSTOOD), (down_questions, THUMBS_DOWN)):
         for message in messages:
@@ -407,14 +480,18 @@ def fix_first(
             text = clean(message.text)
             texts.append(text)
             reasons[normalise(text)][reason] += 1
+            spoken[normalise(text)][message.language] += 1
     result = []
     for group in group_messages(texts)[:FIX_FIRST]:
         why: Counter = sum((reasons[k] for k in group.keys), Counter())
+        said: Counter = sum((spoken[k] for k in group.keys), Counter())
         result.append(
             {
                 "messages": group.total,
                 "not_understood": why[NOT_UNDERSTOOD],
                 "thumbs_down": why[THUMBS_DOWN],
+                # messages per language, in LANGUAGES order (training examples go to that language's data)
+                "languages": {language: said[language] for language in LANGUAGES if said[language]},
                 "examples": [
                     {"text": t if len(t) <= TEXT_LIMIT else t[:TEXT_LIMIT] + "…", "count": c}
                     for t, c in zip(group.texts, group.counts, strict=False)

@@ -10,14 +10,18 @@
  *
  * data- options: data-server-url, data-title, data-greeting-payload, data-primary-color,
  * data-position, data-open-on-load, data-socket-path, data-socketio-src (this file only), and
+ *   data-language: the language of the widget's own text ("es", "es-MX", "en"; a language with no
+ *     table in UI_STRINGS below gets English) and the one sent to the bot with each message as
+ *     customData.language. Without it both follow the page's <html lang> (default "en").
  *   data-session-minutes (default 60): after this many minutes with no message sent or
  *     received, the transcript and session id kept in this browser are deleted and the next
  *     visit starts a new conversation (shared computers). Keep it equal to Rasa's
  *     session_expiration_time in domain.yml. Fractions are allowed (tests use seconds).
  *   data-strings: a JSON object replacing UI strings (keys and English defaults: DEFAULT_STRINGS
- *     below). window.RasaChatConfig = {strings: {...}}, set before this script runs, works too;
- *     data-strings wins over it, and data-title over strings.title. Unknown keys, non-strings
- *     and templates missing a {placeholder} are ignored with a console warning.
+ *     below), over the table of the widget's language. window.RasaChatConfig = {strings: {...}},
+ *     set before this script runs, works too; data-strings wins over it, and data-title over
+ *     strings.title. Unknown keys, non-strings and templates missing a {placeholder} are ignored
+ *     with a console warning.
  *
  * JavaScript API on window, there as soon as this script has run (calls made before the widget
  * is on the page wait for it):
@@ -57,33 +61,69 @@
   const EXPIRY_CHECK_MS = 60000; // re-check at least this often: timers stall while a computer sleeps
   const MAX_MESSAGE_LENGTH = 500; // the input's maxlength; RasaChat.send() keeps to it too
 
-  // Every string the widget shows or gives to assistive technology. Whole sentences with
-  // {placeholders}, never pieced together, so that each can be translated as a unit.
-  const DEFAULT_STRINGS = {
-    title: "Chat with us",
-    openChat: "Open chat: {title}",
-    region: "Chat assistant",
-    restart: "Start over",
-    close: "Close chat",
-    conversation: "Conversation",
-    inputLabel: "Your message",
-    placeholder: "Type your question…",
-    send: "Send",
-    typing: "The assistant is typing",
-    botSaid: "Assistant said:",
-    userSaid: "You said:",
-    suggestedReplies: "Suggested replies",
-    newTab: "(opens in a new tab)",
-    announceBot: "Assistant: {text}",
-    announceReplies: "Suggested replies: {replies}.",
-    replySeparator: ", ",
-    retry: "Retry",
-    unreachable: "We can't reach the chat service right now. Please check your connection and try again.",
-    connectionLost: "The connection to the chat service was lost. Please try again.",
-    noReply: "The assistant didn't reply. Please try again.",
+  // Every string the widget shows or gives to assistive technology, one table per language (same
+  // keys and {placeholders} in each). Whole sentences with {placeholders}, never pieced together,
+  // so that each can be translated as a unit. Spanish speaks to the student as "tú", as the bot does.
+  const UI_STRINGS = {
+    en: {
+      title: "Chat with us",
+      openChat: "Open chat: {title}",
+      region: "Chat assistant",
+      restart: "Start over",
+      close: "Close chat",
+      conversation: "Conversation",
+      inputLabel: "Your message",
+      placeholder: "Type your question…",
+      send: "Send",
+      typing: "The assistant is typing",
+      botSaid: "Assistant said:",
+      userSaid: "You said:",
+      suggestedReplies: "Suggested replies",
+      newTab: "(opens in a new tab)",
+      announceBot: "Assistant: {text}",
+      announceReplies: "Suggested replies: {replies}.",
+      replySeparator: ", ",
+      retry: "Retry",
+      unreachable: "We can't reach the chat service right now. Please check your connection and try again.",
+      connectionLost: "The connection to the chat service was lost. Please try again.",
+      noReply: "The assistant didn't reply. Please try again.",
+    },
+    es: {
+      title: "Chatea con nosotros",
+      openChat: "Abrir el chat: {title}",
+      region: "Asistente de chat",
+      restart: "Empezar de nuevo",
+      close: "Cerrar el chat",
+      conversation: "Conversación",
+      inputLabel: "Tu mensaje",
+      placeholder: "Escribe tu pregunta…",
+      send: "Enviar",
+      typing: "El asistente está escribiendo",
+      botSaid: "El asistente dijo:",
+      userSaid: "Tú dijiste:",
+      suggestedReplies: "Respuestas sugeridas",
+      newTab: "(se abre en una pestaña nueva)",
+      announceBot: "Asistente: {text}",
+      announceReplies: "Respuestas sugeridas: {replies}.",
+      replySeparator: ", ",
+      retry: "Reintentar",
+      unreachable: "No podemos conectar con el servicio de chat en este momento. Revisa tu conexión e inténtalo de nuevo.",
+      connectionLost: "Se perdió la conexión con el servicio de chat. Inténtalo de nuevo.",
+      noReply: "El asistente no respondió. Inténtalo de nuevo.",
+    },
   };
+  const DEFAULT_STRINGS = UI_STRINGS.en; // the keys and placeholders every table and override must have
+
+  // A language tag as a table's key: "es-MX" -> "es"; a language without a table -> null.
+  function tableFor(tag) {
+    const primary = String(tag || "").trim().toLowerCase().split(/[-_]/)[0];
+    return Object.prototype.hasOwnProperty.call(UI_STRINGS, primary) ? primary : null;
+  }
 
   const data = script.dataset;
+  // data-language wins over the page's <html lang> for both the widget's text and the bot's hint.
+  const chosenLanguage = (data.language || "").trim();
+  const language = tableFor(chosenLanguage || document.documentElement.lang) || "en";
   const strings = loadStrings();
   const config = {
     serverUrl: (data.serverUrl || "http://127.0.0.1:5005").replace(/\/+$/, ""),
@@ -98,9 +138,9 @@
     sessionMs: (positiveNumber(data.sessionMinutes) || DEFAULT_SESSION_MINUTES) * 60000,
   };
 
-  // Defaults, then window.RasaChatConfig.strings, then data-strings, then data-title.
+  // The language's table, then window.RasaChatConfig.strings, then data-strings, then data-title.
   function loadStrings() {
-    const result = Object.assign({}, DEFAULT_STRINGS);
+    const result = Object.assign({}, DEFAULT_STRINGS, UI_STRINGS[language]);
     const sources = [window.RasaChatConfig && window.RasaChatConfig.strings];
     if (data.strings) {
       try {
@@ -306,6 +346,8 @@
     ]),
   ]);
   const root = el("aside", { class: "rcw-root rcw-" + config.position, "aria-label": strings.region }, [launcher, panel, announcer]);
+  // Chosen by data-language, the widget's text may not be in the page's language: say so to screen readers.
+  if (chosenLanguage && tableFor(chosenLanguage)) root.setAttribute("lang", language);
   root.style.setProperty("--rcw-primary", config.color);
   root.style.setProperty("--rcw-on-primary", onPrimary);
   root.style.setProperty("--rcw-accent", accent);
@@ -454,7 +496,7 @@
     socket.emit("user_uttered", {
       message: pending.payload,
       session_id: state.sessionId,
-      customData: { language: document.documentElement.lang || "en", page: location.pathname },
+      customData: { language: chosenLanguage || document.documentElement.lang || "en", page: location.pathname },
     });
   }
 
