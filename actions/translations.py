@@ -56,8 +56,8 @@ WORDING = (
 )
 # Fields new in a translation (the English has the name itself): required there.
 GLOSSES = ("organizations[].gloss", "credentials[].gloss")
-# Facts, not words: never translated, even under a wording path.
-FACTS = ("*.source", "*.hourly", "*.yearly", "*.group", "*.credential", "*.program")
+# Facts, not words: fields never translated, even under a wording path (topics.pay.figures[].hourly).
+FACTS = {"source", "hourly", "yearly", "group", "credential", "program", "url", "id"}
 # Vocabulary lists a translation adds to (every message is read with all languages').
 VOCABULARY = (
     "credentials[].synonyms",
@@ -118,6 +118,15 @@ def merge(english: Dict[str, Any], translation: Dict[str, Any], language: str) -
     return reading, worded
 
 
+def _has_entries(value: Any) -> bool:
+    """A section of entries ("credentials": [...]) rather than an id ("credentials": [NCMA, CCMA])."""
+    return isinstance(value, list) and any(isinstance(item, dict) for item in value)
+
+
+def _is_fact(pattern: str) -> bool:
+    return re.sub(r"\[\]$", "", pattern).rsplit(".", 1)[-1] in FACTS
+
+
 def _pattern(path: str) -> str:
     return re.sub(r"\[\d+\]", "[]", path)
 
@@ -155,7 +164,7 @@ def _word(target: Any, translation: Any, path: str, problems: List[str], languag
             pattern = _pattern(sub)
             if _matches(pattern, VOCABULARY):
                 continue
-            if key in IDENTITY and key in target:
+            if key in IDENTITY and key in target and not _has_entries(value):
                 if value != target[key]:
                     problems.append(f"{_entry(target, path)}: field '{key}': '{value}' where English has '{target[key]}'")
                 continue
@@ -180,7 +189,7 @@ def _word_value(target: Any, key: Any, value: Any, path: str, problems: List[str
     english = target[key]
     if isinstance(english, (dict, list)):
         _word(english, value, path, problems, language)
-    elif _matches(pattern, FACTS) or not _matches(pattern, WORDING):
+    elif _is_fact(pattern) or not _matches(pattern, WORDING):
         problems.append(f"{path}: a fact, not wording: the same in every language (remove it from the translation)")
     elif not isinstance(value, str) or not value.strip():
         problems.append(f"{path}: expected the {language} text")
@@ -224,4 +233,4 @@ def _needs(value: Any, pattern: str) -> bool:
         return any(_needs(v, f"{pattern}.{k}") for k, v in value.items())
     if isinstance(value, list):
         return any(_needs(v, f"{pattern}[]") for v in value)
-    return isinstance(value, str) and _matches(pattern, WORDING) and not _matches(pattern, FACTS)
+    return isinstance(value, str) and _matches(pattern, WORDING) and not _is_fact(pattern)

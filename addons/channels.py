@@ -99,6 +99,11 @@ class GuardedRestInput(RestInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
 
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The body's `metadata` object (e.g. {"language": "es"}, the page's language), as the widget's customData."""
+        body = request.json
+        return _metadata(body.get("metadata")) if isinstance(body, dict) else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(guarded(on_new_message, self.limits))
         _limit_request_bodies(blueprint, self.limits)

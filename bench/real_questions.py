@@ -44,7 +44,7 @@ NOT_COVERED = re.compile(
     r"\b(?:my sources|the article)\b[^.\n]*?\b(?:don't|do not|doesn't|does not)\s+"
     r"(?:cover|say|give|describe|mention|have|list)"
     r"|\b(?:mis fuentes|el art[ií]culo)\b[^.\n]*?\bno\s+(?:\w+\s+)?"
-    r"(?:cubren|cubre|dicen|dice|dan|da|describen|describe|mencionan|menciona|tienen|tiene|incluyen|incluye)\b",
+    r"(?:cubren|cubre|dicen|dice|dan|da|describen|describe|hablan|habla|mencionan|menciona|tienen|tiene|incluyen|incluye)\b",
     re.IGNORECASE,
 )
 # "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.

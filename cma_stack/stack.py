@@ -68,13 +68,18 @@ class Stack:
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def send(self, sender: str, message: str, timeout: float = 30, url: Optional[str] = None) -> List[dict]:
-        """One user message over the REST channel (of `url`, default the first instance)."""
-        response = requests.post(
-            f"{url or self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=timeout,
-        )
+    def send(
+        self,
+        sender: str,
+        message: str,
+        timeout: float = 30,
+        url: Optional[str] = None,
+        metadata: Optional[dict] = None,
+    ) -> List[dict]:
+        """One user message over the REST channel (of `url`, default the first instance), with `metadata`
+        as a page sends it (e.g. {"language": "es"})."""
+        body = {"sender": sender, "message": message, **({"metadata": metadata} if metadata else {})}
+        response = requests.post(f"{url or self.rasa_url}/webhooks/rest/webhook", json=body, timeout=timeout)
         response.raise_for_status()
         return response.json()
 

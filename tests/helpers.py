@@ -202,13 +202,19 @@ def converse(stack: Any, turns: Sequence[Tuple[str, Sequence[str], Sequence[str]
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NUMBER_WORDS = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half)\b",
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half"
+    # Spanish ("un"/"una"/"uno" are also articles, so left out)
+    r"|cero|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciséis|"
+    r"diecisiete|dieciocho|diecinueve|veinte|treinta|cuarenta|cincuenta|cien|ciento|mil|millón|millones|docena)\b",
     re.IGNORECASE,
 )
 # "1. Choose your path" is a list marker, not a fact.
 LIST_MARKER = re.compile(r"^\d+\. ", re.MULTILINE)
 
-_KNOWLEDGE_TEXT = DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8")
+# The knowledge file and its wording in every language (knowledge/cma.es.yml).
+_KNOWLEDGE_TEXT = "\n".join(
+    path.read_text(encoding="utf-8") for path in sorted(DEFAULT_KNOWLEDGE_FILE.parent.glob("cma*.yml"))
+)
 KNOWN_NUMBERS = set(NUMBER.findall(_KNOWLEDGE_TEXT))
 KNOWN_NUMBER_WORDS = {w.lower() for w in NUMBER_WORDS.findall(_KNOWLEDGE_TEXT)}
 

@@ -19,7 +19,20 @@ from cma_stack import ROOT
 from tests.helpers import KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, NUMBER, numbers_in
 
 
-def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
+@pytest.fixture(scope="module", params=["en", "es"])
+def language(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def worded(language):
+    """The knowledge worded in the language under test (actions/conversation.py's WORDED)."""
+    from actions.conversation import WORDED
+
+    return WORDED[language]
+
+
+def all_answers(kb, language: str = "en") -> Iterator[Tuple[str, Context, Answer]]:
     credentials = [None, *kb.credential_ids, "UNKNOWN"]
     comparisons = [(), *itertools.combinations(kb.credential_ids, 2), tuple(kb.credential_ids)]
     for topic, compose in TOPICS.items():
@@ -32,7 +45,7 @@ def all_answers(kb) -> Iterator[Tuple[str, Context, Answer]]:
             [None, *[o.id for o in kb.organizations]] if topic == "organization" else [None],
             comparisons if topic == "compare" else [()],
         ):
-            ctx = Context(credential, compared, organization, status, period, skill, location)
+            ctx = Context(credential, compared, organization, status, period, skill, location, language)
             yield topic, ctx, compose(kb, ctx)
 
 
@@ -42,9 +55,9 @@ def test_the_check_itself_catches_an_invented_number():
     assert set(words) - KNOWN_NUMBER_WORDS == {"three"}
 
 
-def test_no_action_answer_contains_a_number_not_in_the_knowledge_file(kb):
+def test_no_action_answer_contains_a_number_not_in_the_knowledge_file(worded, language):
     checked = 0
-    for topic, ctx, answer in all_answers(kb):
+    for topic, ctx, answer in all_answers(worded, language):
         texts = [answer.text] + [b.title for b in answer.buttons]
         for text in texts:
             numbers, words = numbers_in(text)
@@ -65,9 +78,9 @@ def test_fixed_responses_contain_nonumbers_in():
 
 
 @pytest.mark.parametrize("limit", [85])
-def test_answers_are_short_and_offer_next_questions(kb, limit):
+def test_answers_are_short_and_offer_next_questions(worded, language, limit):
     longest = 0
-    for topic, ctx, answer in all_answers(kb):
+    for topic, ctx, answer in all_answers(worded, language):
         words = len(answer.text.split())
         longest = max(longest, words)
         assert words <= limit, f"{topic} {ctx}: {words} words:\n{answer.text}"
@@ -81,7 +94,7 @@ SITE_TEXT = (ROOT / "knowledge" / "site.yml").read_text(encoding="utf-8")
 KNOWN_WITH_SITE = KNOWN_NUMBERS | set(NUMBER.findall(SITE_TEXT))
 
 
-def reading_answers(kb):
+def reading_answers(kb, language: str = "en"):
     """Every gap (alone, in pairs, with each credential and a role), role and situation answer."""
     from actions.advisor_rules import Situation, advise_situation
     from actions.advisor_wording import situation_answer
@@ -92,7 +105,7 @@ def reading_answers(kb):
     gap_ids = [g.id for g in kb.not_covered]
     role_ids = [r.id for r in kb.roles]
     for credential in [None, *kb.credential_ids]:
-        ctx = Context(credential=credential)
+        ctx = Context(credential=credential, language=language)
         for gap in gap_ids:
             yield f"gap {gap}", gap_answer(kb, site, [gap], ctx)
         for pair in itertools.combinations(gap_ids, 2):
@@ -104,13 +117,13 @@ def reading_answers(kb):
         sets = {slot: ("6" if value == "years" else value) for slot, value in entry.sets.items()}
         for situation in (Situation(**sets), Situation()):
             advice = advise_situation(kb, situation, [entry.id])
-            texts = [TOPICS[t](kb, Context()).text for t in advice.topics]
-            yield f"situation {entry.id}", situation_answer(kb, advice, texts)
+            texts = [TOPICS[t](kb, Context(language=language)).text for t in advice.topics]
+            yield f"situation {entry.id}", situation_answer(kb, advice, texts, language)
 
 
-def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(kb):
+def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(worded, language):
     checked = 0
-    for name, answer in reading_answers(kb):
+    for name, answer in reading_answers(worded, language):
         for text in [answer.text] + [b.title for b in answer.buttons]:
             numbers, words = numbers_in(text)
             assert set(numbers) <= KNOWN_WITH_SITE, f"{name}: invented {set(numbers) - KNOWN_WITH_SITE} in {text!r}"
@@ -120,14 +133,22 @@ def test_reading_answers_contain_no_number_the_knowledge_or_site_file_does_not(k
     assert checked > 1000
 
 
-def test_a_gap_answer_says_so_in_its_first_sentence_and_names_whom_to_ask(kb):
-    for name, answer in reading_answers(kb):
+# How each language's gap and role answers begin, and how they say whom to ask.
+GAP_WORDS = {
+    "en": ("my sources don't cover", "To find out, ask", "My sources don't describe"),
+    "es": ("mis fuentes no cubren", "Para averiguarlo, consulta con", "Mis fuentes no hablan de"),
+}
+
+
+def test_a_gap_answer_says_so_in_its_first_sentence_and_names_whom_to_ask(worded, language):
+    not_covered, ask, no_role = GAP_WORDS[language]
+    for name, answer in reading_answers(worded, language):
         if name.startswith("gap"):
             first = answer.text.split(". ")[0]
-            assert "my sources don't cover" in first, f"{name}: {first!r}"
-            assert "To find out, ask" in answer.text, name
+            assert not_covered in first, f"{name}: {first!r}"
+            assert ask in answer.text, name
         elif name.startswith("role"):
-            assert answer.text.startswith("My sources don't describe"), name
+            assert answer.text.startswith(no_role), name
 
 
 def test_answers_with_figures_say_where_they_come_from_and_how_current_they_are(kb):
