@@ -214,7 +214,11 @@ def on_subject(kb: Knowledge, words: str) -> bool:
     return _best_match(cues, words) is not None
 
 
-_FIRST_PERSON = re.compile(r"(?<![\w'])(?:i|i'm|im|i've|ive|i'd|my|me|myself)(?![\w'])")
+# Said about oneself: English and Spanish (yo, soy, estoy, tengo, llevo, fui, trabajo, mi...).
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'])(?:i|i'm|im|i've|ive|i'd|my|me|myself"
+    r"|yo|soy|estoy|tengo|llevo|fui|estuve|trabajo|trabaje|servi|estudie|estudio|mi|mis)(?![\w'])"
+)
 
 
 def mask_role_names(kb: Knowledge, words: str) -> str:

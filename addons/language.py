@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -52,16 +52,21 @@ LEXICON_FILE = "lexicon.json"
 VOCABULARY_FIELDS = {"cues", "synonyms", "phrases", "none_phrases", "subject_words", "vocabulary", "id", "url"}
 
 
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in VOCABULARY_FIELDS:
-                yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _worded(english: Any, other: Any) -> Iterable[Tuple[str, str]]:
+    """(English, other language) for every text the translation words differently.
+
+    Names that stay English in every language (bodies, titles, labels) tell neither.
+    """
+    if isinstance(english, str) and isinstance(other, str):
+        if english != other:
+            yield english, other
+    elif isinstance(english, dict) and isinstance(other, dict):
+        for key, value in english.items():
+            if key not in VOCABULARY_FIELDS and key in other:
+                yield from _worded(value, other[key])
+    elif isinstance(english, list) and isinstance(other, list):
+        for pair in zip(english, other):
+            yield from _worded(*pair)
 
 
 def lexicons(languages: Dict[str, Knowledge]) -> Dict[str, FrozenSet[str]]:
@@ -73,8 +78,12 @@ def lexicons(languages: Dict[str, Knowledge]) -> Dict[str, FrozenSet[str]]:
         ENGLISH: {fold(w) for w in ENGLISH_STOP_WORDS} | set(CHAT_WORDS[ENGLISH]),
         SPANISH: {fold(w) for w in SPANISH_STOP_WORDS} | set(CHAT_WORDS[SPANISH]),
     }
+    english = languages[ENGLISH].dict()
     for language, knowledge in languages.items():
-        for text in _strings(knowledge.dict()):
+        if language == ENGLISH:
+            continue
+        for english_text, text in _worded(english, knowledge.dict()):
+            words[ENGLISH].update(w for w in _WORD.findall(fold(english_text)) if len(w) > 1)
             words[language].update(w for w in _WORD.findall(fold(text)) if len(w) > 1)
     shared = words[ENGLISH] & words[SPANISH]
     return {language: frozenset(found - shared) for language, found in words.items()}
