@@ -50,7 +50,7 @@ NOT_COVERED = re.compile(
 # "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.
 REPHRASE = re.compile(
     r"didn't quite get that|still not getting it|Did you mean one of these"
-    r"|no entend[ií] bien|sigo sin entender|te refer[ií]as a (?:una|alguna) de estas",
+    r"|no te entend[ií] bien|todav[ií]a no te entiendo|te refer[ií]as a (?:una|alguna) de estas",
     re.IGNORECASE,
 )
 # The out-of-scope reply and the "you mean another CMA" reply both say this.
@@ -277,7 +277,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     (args.out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     (args.out / "failures.md").write_text(failures_markdown(results), encoding="utf-8")
-    print(f"Real-question set ({args.questions.relative_to(ROOT)}), one fresh conversation per question:")
+    print(f"Real-question set ({args.questions}), one fresh conversation per question:")
     print(table_text(summary))
     print(f"Every reply: {args.out / 'results.json'}; failures: {args.out / 'failures.md'}")
     return 0
