@@ -3,10 +3,12 @@
 As tests/browser/test_widget.py: the shared stack (tests/conftest.py) with Rasa's --cors allowing the
 demo site's origin (`site_port`), headless Debian Chromium through Playwright's sync API, axe-core for
 WCAG 2.1 A/AA, screenshots in results/screenshots/. The pages are a copy of web/ pointing at the test's
-Rasa server, served to the browser by Playwright itself on that origin (context.route), so this module
-needs no second HTTP server on the port test_widget.py's site fixture keeps for the whole session; and
-its browser runs in a thread of its own, since test_widget.py's keeps Playwright's sync API busy in
-the main thread for the whole session (as tests/test_report_rest.py renders its page).
+Rasa server. test_widget.py's site fixture keeps that origin's port for the whole session, so this
+module serves its copy on another port and has Playwright send the browser's requests for the allowed
+origin there (context.route, continued to the other URL: the page keeps the allowed origin, and Chromium
+still sees a loopback server, as it must for the page to reach Rasa on loopback). Its browser runs in a
+thread of its own, since test_widget.py's keeps Playwright's sync API busy in the main thread for the
+whole session (as tests/test_report_rest.py renders its page).
 
 A Spanish page (<html lang="es">, or any es-* tag) or data-language="es" makes the widget's own text
 Spanish, and the page's language is the bot's hint until a message shows one: the greeting is Spanish,
@@ -16,16 +18,18 @@ with a scripted server (no stack, no model). The file checks at the top need nei
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
@@ -170,35 +174,51 @@ def build_site(docroot: Path, server_url: str) -> Path:
     return docroot
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 class Site:
-    """A copy of web/ served by Playwright on `url` (an origin Rasa's --cors allows)."""
+    """A copy of web/ in `docroot`, as the browser sees it on `url` (an origin Rasa's --cors allows)."""
 
     def __init__(self, url: str, docroot: Path, rasa_url: str) -> None:
         self.url, self.docroot, self.rasa_url = url, docroot, rasa_url
+        handler = functools.partial(QuietHandler, directory=str(docroot))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.served_at = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def serve(self, route: Route) -> None:
-        path = urlsplit(route.request.url).path.lstrip("/") or "index.html"
-        file = self.docroot / path
-        if ".." in Path(path).parts or not file.is_file():
-            route.fulfill(status=404, body="not found")
-        else:
-            route.fulfill(status=200, path=str(file))  # content type from the file name
+        """context.route handler for `url`: the request goes to this copy's own server."""
+        route.continue_(url=self.served_at + route.request.url[len(self.url) :])
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        shutil.rmtree(self.docroot, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def site(stack: Stack, site_port: int) -> Iterator[Site]:
     """The demo site for the real stack, once it answers over socket.io."""
     wait_for_socket_reply(stack.rasa_url, SOCKET_READY_TIMEOUT)
-    docroot = build_site(Path(tempfile.mkdtemp(prefix="widget-es-")), stack.rasa_url)
-    yield Site(f"http://127.0.0.1:{site_port}", docroot, stack.rasa_url)
-    shutil.rmtree(docroot, ignore_errors=True)
+    site = Site(
+        f"http://127.0.0.1:{site_port}",
+        build_site(Path(tempfile.mkdtemp(prefix="widget-es-")), stack.rasa_url),
+        stack.rasa_url,
+    )
+    yield site
+    site.close()
 
 
 @pytest.fixture(scope="module")
-def offline_site(tmp_path_factory: pytest.TempPathFactory, site_port: int) -> Site:
+def offline_site(site_port: int) -> Iterator[Site]:
     """The demo site pointing at a port nothing listens on (scripted-socket and unreachable tests)."""
     dead = f"http://127.0.0.1:{free_port()}"
-    return Site(f"http://127.0.0.1:{site_port}", build_site(tmp_path_factory.mktemp("widget-es"), dead), dead)
+    site = Site(f"http://127.0.0.1:{site_port}", build_site(Path(tempfile.mkdtemp(prefix="widget-es-")), dead), dead)
+    yield site
+    site.close()
 
 
 def wait_for_socket_reply(rasa_url: str, timeout: float) -> None:
