@@ -72,11 +72,21 @@ from actions.wording import (
     org_ref,
     payload,
     say,
-    sentence,
     source_links,
 )
 
 # --- the article's topics -----------------------------------------------------
+
+
+def _bare(text: str) -> str:
+    """A fact that a template ends with its own full stop, without its final period ("... EE. UU.")."""
+    return text[:-1] if text.endswith(".") else text
+
+
+def _capitalized(text: str) -> str:
+    """A fact used as a heading or list item: capital first letter (its own final period, if any, kept)."""
+    text = text.strip()
+    return text[:1].upper() + text[1:]
 
 
 def definition(kb: Knowledge, ctx: Context) -> Answer:
@@ -89,7 +99,7 @@ def definition(kb: Knowledge, ctx: Context) -> Answer:
 
 def duties(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.duties
-    items = [sentence(item)[:-1] for item in topic.items]
+    items = [_capitalized(item) for item in topic.items]
     common = say(ctx.language, "Common duties:")
     return Answer(
         f"{topic.intro} {common}\n{bullets(items)}\n{topic.varies}",
@@ -120,7 +130,7 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
         if figure is None:
             continue
         lines.append(
-            f"{sentence(figure.label)[:-1]}: {figure.measure} {_amount(figure, ctx)} "
+            f"{_capitalized(figure.label)}: {figure.measure} {_amount(figure, ctx)} "
             f"{cite(kb, figure.source, language)}."
         )
     intro = ""
@@ -164,7 +174,9 @@ def pay(kb: Knowledge, ctx: Context) -> Answer:
 def pay_factors(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.pay
     notes = " ".join(topic.notes)
-    factors = say(ctx.language, "Wages vary with your {factors}.", factors=join(topic.factors, language=ctx.language))
+    factors = say(
+        ctx.language, "Wages vary with your {factors}.", factors=_bare(join(topic.factors, language=ctx.language))
+    )
     return Answer(
         f"{factors} {notes}",
         [PAY, OUTLOOK, WHY],
@@ -213,8 +225,8 @@ def skills(kb: Knowledge, ctx: Context) -> Answer:
     human = join([s.name.lower() for s in topic.human], language=language)
     lines = [
         say(language, "Medical assistants need a blend of technical and human skills."),
-        say(language, "**Technical:** {skills}.", skills=technical),
-        say(language, "**Human:** {skills}.", skills=human),
+        say(language, "**Technical:** {skills}.", skills=_bare(technical)),
+        say(language, "**Human:** {skills}.", skills=_bare(human)),
         topic.on_the_job,
     ]
     return Answer(
@@ -233,7 +245,7 @@ def career_paths(kb: Knowledge, ctx: Context) -> Answer:
         ctx.language,
         "You could specialize in areas such as {specialties}, or {further}.",
         specialties=join(topic.specialties, language=ctx.language),
-        further=join(topic.further, "or", ctx.language),
+        further=_bare(join(topic.further, "or", ctx.language)),
     )
     return Answer(f"{topic.summary} {further}", [OUTLOOK, PAY, HOW_TO_START])
 
@@ -259,7 +271,7 @@ def why_certify(kb: Knowledge, ctx: Context) -> Answer:
         )
         comparison += source_links(kb, [certified.source, non_certified.source], language)
     benefits = say(
-        language, "Getting certified can help: {benefits}.", benefits=join(topic.benefits, language=language)
+        language, "Getting certified can help: {benefits}.", benefits=_bare(join(topic.benefits, language=language))
     )
     return Answer(
         f"{benefits} {topic.employers}{comparison}",
@@ -275,7 +287,9 @@ def how_to_become(kb: Knowledge, ctx: Context) -> Answer:
 
 def programs(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.program
-    subjects = say(ctx.language, "Subjects include {subjects}.", subjects=join(topic.subjects, language=ctx.language))
+    subjects = say(
+        ctx.language, "Subjects include {subjects}.", subjects=_bare(join(topic.subjects, language=ctx.language))
+    )
     return Answer(
         f"{topic.summary} {subjects}",
         [DURATION, EXAM, HOW_TO_START],
@@ -298,7 +312,7 @@ def exam(kb: Knowledge, ctx: Context) -> Answer:
     topic = kb.topics.exam
     cred = kb.credential(ctx.credential)
     whose = f"{_comes_from(kb, cred, cred.id, ctx.language)} " if cred else ""
-    common = say(ctx.language, "Common topics: {topics}.", topics=join(topic.topics, language=ctx.language))
+    common = say(ctx.language, "Common topics: {topics}.", topics=_bare(join(topic.topics, language=ctx.language)))
     return Answer(
         f"{whose}{topic.summary} {common}",
         [RENEWAL, ELIGIBILITY, COST],
@@ -343,7 +357,9 @@ def credential_details(kb: Knowledge, ctx: Context) -> Answer:
     if cred is None:
         return credentials_list(kb, ctx)
     other = next(c for c in kb.credentials if c.id != cred.id)
-    what = say(language, "It's {summary}. To qualify: {qualify}.", summary=cred.summary, qualify=cred.qualify)
+    what = say(
+        language, "It's {summary}. To qualify: {qualify}.", summary=_bare(cred.summary), qualify=_bare(cred.qualify)
+    )
     return Answer(
         f"{_comes_from(kb, cred, credential_label(cred, language), language)} {what}",
         [
@@ -419,7 +435,7 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
             ]
             if holders:
                 extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
-                lines.append(f"**{sentence(path.short)[:-1]}**: {join(holders, 'or', language)}{extra}")
+                lines.append(f"**{_capitalized(path.short)}**: {join(holders, 'or', language)}{extra}")
         return Answer(
             say(language, "It depends on the credential. Routes the article describes:")
             + "\n"
@@ -432,7 +448,7 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
         "For the {credential} (from the {issuer}): {qualify}.",
         credential=cred.id,
         issuer=issuer_of(kb, cred).id,
-        qualify=cred.qualify,
+        qualify=_bare(cred.qualify),
     )
     # Whether the route already names the exam ("exam" is also in the Spanish "examen").
     if "exam" not in cred.qualify.lower():
@@ -446,7 +462,7 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
             language,
             "Without a program, the {credentials} accept {routes}.",
             credentials=join(others, language=language),
-            routes=join([p.short for p in routes], "or", language),
+            routes=_bare(join([p.short for p in routes], "or", language)),
         )
     if cred.experience_note is None and "work_experience" in cred.routes:
         orgs = referrals(kb, "experience_years", ctx)
@@ -474,7 +490,7 @@ def organization(kb: Knowledge, ctx: Context) -> Answer:
             name=org.name,
             gloss=org.gloss,
             id=org.id,
-            role=org.role,
+            role=_bare(org.role),
             url=org.url,
         )
     else:
@@ -483,7 +499,7 @@ def organization(kb: Knowledge, ctx: Context) -> Answer:
             "The **{name}** ({id}) {role}. Official site: {url}",
             name=org.name,
             id=org.id,
-            role=org.role,
+            role=_bare(org.role),
             url=org.url,
         )
     return Answer(text, [CREDENTIALS, PROGRAMS, HOW_TO_START])
@@ -597,7 +613,9 @@ def referral(kb: Knowledge, site: Site, refs: Sequence[str], ctx: Context, role:
             parts.append(org_ref(kb.organization(ref), language))
     unique = list(dict.fromkeys(parts))
     if any("," in part for part in unique[:-1]):
-        whom = f"; {say(language, 'or')} ".join(unique)
+        whom = unique[0]
+        for other in unique[1:]:
+            whom = say(language, "{whom}; or {other}", whom=whom, other=other)
     else:
         whom = join(unique, "or", language)
     if role is not None:
@@ -615,7 +633,7 @@ def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, 
     sentences = [
         say(language, "Sorry, my sources don't cover {subject}, and I'd rather not guess.", subject=gaps[0].subject)
     ]
-    sentences += [say(language, "They don't cover {subject} either.", subject=gap.subject) for gap in gaps[1:]]
+    sentences += [say(language, "They don't cover {subject} either.", subject=_bare(gap.subject)) for gap in gaps[1:]]
     notes = [g.article_says for g in gaps] + [kb.role(r).article_says for r in role_ids]
     sentences += list(dict.fromkeys(note for note in notes if note))
     refs = [ref for gap in gaps for ref in gap.refer_to]

@@ -4,19 +4,28 @@ Every `say(language, "English")` in actions/*.py and every fixed button title
 (`Button("English", ...)`) must have its Spanish, with the same {placeholders};
 every Spanish entry must still be used; and load_phrasebook refuses a translation
 whose placeholders or numbers differ from its English, naming the phrase.
+
+With the Spanish knowledge (knowledge/cma.es.yml), every topic, gap and role answer for
+a Spanish-speaking student is in Spanish, text and buttons: no piece of an English
+template is left in it, and a gap answer says first that the sources don't cover it.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
+import re
+import string
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 import pytest
 import yaml
 
-from actions.knowledge import KnowledgeError
-from actions.wording import LOCALE_DIR, load_phrasebook, placeholders
+from actions.knowledge import Knowledge, KnowledgeError
+from actions.topic_wording import BUTTON_OF_INTENT, TOPICS, clarify, gap_answer, role_answer
+from actions.wording import LOCALE_DIR, Answer, Button, Context, load_phrasebook, placeholders
+from actions.wording import translated as as_sent
 from cma_stack import ROOT
 
 SPANISH = "es"
@@ -156,3 +165,131 @@ def test_templates_and_their_translations_hold_no_digits():
     """Numbers come from the knowledge file only (tests/test_no_invented_numbers.py)."""
     for english, (translated, where) in catalog().items():
         assert not any(c.isdigit() for c in english + str(translated)), f"{where}: {english!r}"
+
+
+# --- the topic answers in Spanish: no English sentence leaks (knowledge/cma.es.yml) -----------------
+
+
+WORD = re.compile(r"[\w']+")
+
+
+def _words(text: str) -> str:
+    """Lowercase words between single spaces, padded: " as of ", so a phrase matches whole words only."""
+    return " " + " ".join(WORD.findall(text.lower())) + " "
+
+
+def english_pieces() -> List[str]:
+    """The words of every English phrase around its placeholders and punctuation, two words or more
+    (" as of ", " common duties "), as _words gives them."""
+    pieces: Set[str] = set()
+    for english in english_phrases():
+        for text, _, _, _ in string.Formatter().parse(english):
+            for piece in re.split(r"[()·:;,.?!\n]|\*\*", text):
+                if len(_words(piece).split()) >= 2:
+                    pieces.add(_words(piece))
+    return sorted(pieces)
+
+
+# English words no Spanish sentence uses, nor the English names kept in Spanish answers (bodies,
+# credentials): they catch what the pieces above cannot ("; or ", a list joined with "and").
+ENGLISH_WORDS = [" the ", " and ", " or ", " you ", " your ", " is ", " to "]
+ENGLISH_PIECES = english_pieces() + ENGLISH_WORDS
+ENGLISH_TITLES = set(button_titles())
+
+
+@pytest.fixture(scope="module")
+def spanish() -> Knowledge:
+    """The knowledge worded in Spanish, as the action server has it."""
+    from actions.conversation import WORDED
+
+    return WORDED[SPANISH]
+
+
+def spanish_topic_answers(kb: Knowledge) -> Iterator[Tuple[str, Answer]]:
+    """Every topic answer for a Spanish context: each credential, pay filter, skill type, place, body, pair."""
+    credentials = [None, *kb.credential_ids]
+    for topic, compose in TOPICS.items():
+        for credential, status, period, skill, location, organization, compared in itertools.product(
+            credentials,
+            [None, "certified", "non_certified"],
+            [None, "hourly", "yearly"],
+            [None, "technical", "human"] if topic == "skills" else [None],
+            [None, "local", "Texas"] if topic == "pay" else [None],
+            [None, *[o.id for o in kb.organizations]] if topic == "organization" else [None],
+            [(), *itertools.combinations(kb.credential_ids, 2)] if topic == "compare" else [()],
+        ):
+            ctx = Context(credential, compared, organization, status, period, skill, location, SPANISH)
+            yield f"{topic} {ctx}", compose(kb, ctx)
+
+
+def spanish_reading_answers(kb: Knowledge) -> Iterator[Tuple[str, Answer]]:
+    """Every gap answer (alone for each credential, in pairs with roles), role answer and 'did you mean'."""
+    from actions.conversation import SITE
+
+    gap_ids = [g.id for g in kb.not_covered]
+    role_ids = [r.id for r in kb.roles]
+    for credential in [None, *kb.credential_ids]:
+        ctx = Context(credential=credential, language=SPANISH)
+        for gap in gap_ids:
+            yield f"gap {gap} {credential}", gap_answer(kb, SITE, [gap], ctx)
+        for pair in itertools.combinations(gap_ids, 2) if credential is None else ():
+            yield f"gaps {pair}", gap_answer(kb, SITE, list(pair), ctx, role_ids[:2])
+        for role in role_ids:
+            for with_topic in (False, True):
+                yield f"role {role} {credential}", role_answer(kb, SITE, [role], ctx, with_topic)
+        yield f"roles {role_ids[:3]}", role_answer(kb, SITE, role_ids[:3], ctx, False)
+    for intents in ([], list(BUTTON_OF_INTENT)):
+        yield f"clarify {intents}", clarify(intents, SPANISH)
+
+
+def english_in(answer: Answer) -> List[str]:
+    """English phrases left in an answer as sent in Spanish (its text and button titles)."""
+    sent = as_sent(answer, SPANISH)
+    leaks = [f"button {b.title!r}" for b in sent.buttons if b.title in ENGLISH_TITLES]
+    for text in [sent.text] + [b.title for b in sent.buttons]:
+        words = _words(text)
+        leaks += [f"{piece.strip()!r} in {text!r}" for piece in ENGLISH_PIECES if piece in words]
+    return leaks
+
+
+def test_the_leak_check_catches_english():
+    english = Answer("Lo siento. Common duties: x; or y. Sitio oficial: z", [Button("Compare with the CMA", "/x")])
+    leaks = " ".join(english_in(english))
+    assert all(f"'{words}' in" in leaks for words in ("common duties", "or", "compare with the"))
+    spanish = Answer("Tareas habituales: x (AAMA, https://www.aama-ntl.org)", [Button("Talk to an advisor", "/x")])
+    assert english_in(spanish) == []  # a fixed title is translated when sent
+
+
+def test_every_topic_answer_is_in_spanish_for_a_spanish_student(spanish):
+    checked = 0
+    for name, answer in spanish_topic_answers(spanish):
+        leaks = english_in(answer)
+        assert not leaks, f"{name}: English in a Spanish answer:\n" + "\n".join(leaks)
+        checked += 1
+    assert checked > 1000
+
+
+def test_every_gap_and_role_answer_is_in_spanish_and_says_first_what_the_sources_lack(spanish):
+    checked = 0
+    for name, answer in spanish_reading_answers(spanish):
+        leaks = english_in(answer)
+        assert not leaks, f"{name}: English in a Spanish answer:\n" + "\n".join(leaks)
+        if name.startswith("gap"):
+            first = answer.text.split(". ")[0]
+            assert first.startswith("Lo siento, mis fuentes no cubren "), f"{name}: {first!r}"
+            assert "Para averiguarlo, consulta con " in answer.text, name
+        elif name.startswith("role"):
+            assert answer.text.startswith("Mis fuentes no hablan de "), name
+            assert "consulta con " in answer.text, name
+        checked += 1
+    assert checked > 500
+
+
+def test_spanish_answers_name_the_advising_office_in_spanish(spanish):
+    from actions.conversation import SITE
+
+    office = SITE.office(SPANISH).split(" (")[0]
+    answer = gap_answer(spanish, SITE, ["credit_transfer"], Context(language=SPANISH))
+    assert f"{office} de {SITE.school}" in answer.text
+    if office != SITE.advising.office.split(" (")[0]:
+        assert SITE.advising.office.split(" (")[0] not in answer.text
