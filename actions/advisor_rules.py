@@ -11,10 +11,11 @@ The wording modules turn these decisions into sentences.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from actions.knowledge import STANDINGS, Advisor, Condition, Knowledge, Question
+from actions.knowledge import STANDINGS, Advisor, Condition, Knowledge, Organization, Question
 
 # A skipped question (the student could not answer after being asked three times).
 SKIPPED = "skipped"
@@ -48,20 +49,67 @@ NUMBER_WORDS = {
     "couple": 2,
     "half": 0.5,
 }
-_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+# Spanish number words, accent-folded as `fold` leaves them ("dieciséis" -> "dieciseis").
+SPANISH_NUMBER_WORDS = {
+    "cero": 0,
+    "uno": 1,
+    "una": 1,
+    "un": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "dieciocho": 18,
+    "diecinueve": 19,
+    "veinte": 20,
+    "treinta": 30,
+    "cuarenta": 40,
+    "par": 2,  # "un par de años"
+    "medio": 0.5,  # "medio año"
+    "media": 0.5,
+}
+_ALL_NUMBER_WORDS = {**NUMBER_WORDS, **SPANISH_NUMBER_WORDS}
+# Number words that are only a number beside a unit: "a", "un", "half", "par"; English "once" is not eleven.
+_NOT_ALONE = frozenset({"a", "an", "half", "un", "una", "medio", "media", "par", "once"})
+# Ways to say "none" in Spanish, besides the question's own none_phrases.
+SPANISH_NONE = ("ninguno", "ninguna", "nada", "cero")
+_NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(_ALL_NUMBER_WORDS, key=len, reverse=True))
+_AND_A_HALF = r"and\s+a\s+half|y\s+medi[oa]"
 _AMOUNT = re.compile(
-    rf"\b(?P<n>{_NUMBER})(?:\s+(?:and\s+a\s+half|½))?(?P<plus>\s*\+)?"
-    r"(?:\s+(?:of\s+)?(?:a\s+)?|\s*-?\s*)(?P<unit>years?|yrs?|y|months?|mos?|mths?)\b"
-    r"(?:\s+and\s+a\s+half\b)?"
+    rf"\b(?P<n>{_NUMBER})(?:\s+(?:{_AND_A_HALF}|½))?(?P<plus>\s*\+)?"
+    r"(?:\s+(?:of\s+|de\s+)?(?:a\s+)?|\s*-?\s*)"
+    r"(?P<unit>años|año|anos|ano|meses|mes|years?|yrs?|(?<=\d)y|months?|mos?|mths?)\b"
+    rf"(?:\s+(?:{_AND_A_HALF})\b)?"
 )
-_HALF = re.compile(r"\band\s+a\s+half\b|½")
-_RANGE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:-|to|or)\s*\d+(?:\.\d+)?\b")
+_HALF = re.compile(rf"\b(?:{_AND_A_HALF})\b|½")
+# "año y medio" says its one: "un año y medio".
+_YEAR_AND_A_HALF = re.compile(r"(?<![\w.+½])(?<!\d )(años?|anos?)(?=\s+y\s+medi[oa]\b)")
+_RANGE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:-|to|or|o|a|al)\s*\d+(?:\.\d+)?\b")
 MAX_YEARS = 60  # anything more is a year ("since 2019"), not a duration
 _BARE_NUMBER = re.compile(rf"^\D*?\b(?P<n>{_NUMBER})\b(?P<plus>\s*\+)?\D*$")
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents, as students type: "Sí" -> "si", "Clínico" -> "clinico" ("ñ" kept)."""
+    text = text.lower().replace("ñ", "\0")
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return stripped.replace("\0", "ñ")
+
+
 def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^\w'+.½-]+", " ", text.lower().replace("’", "'")).split())
+    return " ".join(re.sub(r"[^\w'+.½-]+", " ", fold(text).replace("’", "'")).split())
 
 
 def _contains(text: str, phrase: str) -> bool:
@@ -69,12 +117,24 @@ def _contains(text: str, phrase: str) -> bool:
 
 
 def _number(word: str) -> float:
-    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+    return float(word) if word[0].isdigit() else float(_ALL_NUMBER_WORDS[word])
+
+
+def _with_its_one(words: str) -> str:
+    """ "año y medio" -> "un año y medio", unless a number comes first ("dos años y medio")."""
+
+    def one(match: "re.Match[str]") -> str:
+        before = words[: match.start()].split()
+        said = before[-1] if before else ""
+        return match.group(0) if said in _ALL_NUMBER_WORDS or said[:1].isdigit() else "un " + match.group(0)
+
+    return _YEAR_AND_A_HALF.sub(one, words)
 
 
 def parse_years(text: str, question: Question) -> Optional[float]:
-    """Years of experience from "none", "2 years", "about six months", "5+", "a year and a half"."""
-    words = _RANGE.sub(r"\1", _words(text))  # "5-7 years": count what is certain
+    """Years of experience from "none", "2 years", "about six months", "5+", "a year and a half",
+    and in Spanish: "ninguna", "dos años", "unos seis meses", "cinco o más", "año y medio"."""
+    words = _with_its_one(_RANGE.sub(r"\1", _words(text)))  # "5-7 years": count what is certain
     amounts = list(_AMOUNT.finditer(words))
     if amounts:
         total = 0.0
@@ -84,11 +144,11 @@ def parse_years(text: str, question: Question) -> Optional[float]:
                 value += 0.5
             total += value / 12 if match.group("unit").startswith("m") else value
         return round(total, 2) if total <= MAX_YEARS else None
-    if any(_contains(words, phrase) for phrase in question.none_phrases):
+    if any(_contains(words, _words(phrase)) for phrase in [*question.none_phrases, *SPANISH_NONE]):
         return 0.0
     bare = _BARE_NUMBER.match(words)
-    if bare and bare.group("n") not in ("a", "an", "half") and _number(bare.group("n")) <= MAX_YEARS:
-        return _number(bare.group("n"))
+    if bare and bare.group("n") not in _NOT_ALONE and _number(bare.group("n")) <= MAX_YEARS:
+        return _number(bare.group("n")) + (0.5 if _HALF.search(words) else 0)
     return None
 
 
@@ -196,13 +256,21 @@ def recommended(fits: Sequence[Fit]) -> List[Fit]:
     return within_reach or list(fits)
 
 
-def next_steps(kb: Knowledge, situation: Situation, top: Optional[Fit]) -> List[str]:
-    """The checklist: every step whose conditions hold, with its placeholders filled in."""
+def english_reference(org: Organization) -> str:
+    """How a step names a body unless told otherwise: "the American Association ... (AAMA, https://...)"."""
+    return f"the {org.name} ({org.id}, {org.url})"
+
+
+def next_steps(
+    kb: Knowledge, situation: Situation, top: Optional[Fit], refer: Callable[[Organization], str] = english_reference
+) -> List[str]:
+    """The checklist: every step whose conditions hold, with its placeholders filled in
+    (`refer` names the certifying body in the steps' language: actions.wording.org_ref)."""
     values = {org.id: org.url for org in kb.organizations}
     if top is not None:
         cred = kb.credential(top.credential)
         issuer = kb.organization(cred.issuer)
-        values.update(credential=cred.id, issuer=f"the {issuer.name} ({issuer.id}, {issuer.url})")
+        values.update(credential=cred.id, issuer=refer(issuer))
     steps = []
     for step in kb.advisor.steps:
         needs_top = "{credential}" in step.text or "{issuer}" in step.text
@@ -229,10 +297,15 @@ class Recommendation:
         return [f.credential for f in self.fits]
 
 
-def recommend(kb: Knowledge, situation: Situation) -> Recommendation:
-    """The credentials within reach (or the goals to plan for) and the steps; general steps if none fits."""
+def recommend(
+    kb: Knowledge, situation: Situation, refer: Callable[[Organization], str] = english_reference
+) -> Recommendation:
+    """The credentials within reach (or the goals to plan for) and the steps; general steps if none fits.
+
+    The rules are the same in every language; `kb` worded in the student's language gives
+    the reasons and steps in it, and `refer` names a body in it."""
     fits = recommended(assess(kb.advisor, situation, kb.credential_ids))
-    steps = next_steps(kb, situation, fits[0]) if fits else list(kb.topics.how_to_become.steps)
+    steps = next_steps(kb, situation, fits[0], refer) if fits else list(kb.topics.how_to_become.steps)
     skipped = [q.slot for q in kb.advisor.questions if getattr(situation, q.slot) == SKIPPED]
     return Recommendation(fits, steps, skipped)
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Optional, Sequence, Tuple
 
 from actions.advisor_rules import Fit, PersonalFit, Recommendation, SituationAdvice
+from actions.constants import ENGLISH
 from actions.knowledge import Knowledge, OtherMeaning, Site
 from actions.wording import (
+    COMPARE_ALL,
     CREDENTIALS,
     DUTIES,
     ELIGIBILITY,
     HOW_TO_START,
     PAY,
+    PHRASES,
     PROGRAMS,
     START_ADVISOR,
     TALK_TO_ADVISOR,
@@ -26,73 +29,98 @@ from actions.wording import (
     bullets,
     join,
     payload,
+    say,
 )
 
-FEEDBACK_BUTTONS = (("👍 Yes", "feedback_positive"), ("👎 No", "feedback_negative"))
-
-STANDING_WORDS = {
-    "ready": "fits you now",
-    "after_program": "once you finish your program",
-    "check": "worth checking",
-    "plan": "your goal",
-}
+# The 👍/👎 buttons' intents; their titles are worded in feedback_prompt.
+FEEDBACK_INTENTS = ("feedback_positive", "feedback_negative")
 
 
-def advisor_intro() -> str:
-    return (
+def standing_words(standing: str, language: str = ENGLISH) -> str:
+    """How ready the student is for a credential, as said after its name."""
+    return {
+        "ready": say(language, "fits you now"),
+        "after_program": say(language, "once you finish your program"),
+        "check": say(language, "worth checking"),
+        "plan": say(language, "your goal"),
+    }[standing]
+
+
+def _without_stop(text: str) -> str:
+    """A reason ending in an abbreviation ("EE. UU.") before the sentence's own full stop."""
+    return text[:-1] if text.endswith(".") else text
+
+
+def advisor_intro(language: str = ENGLISH) -> str:
+    return say(
+        language,
         "Let's find the credential that fits you. I'll ask a few quick questions; "
-        'say "stop" any time, or "why?" to know why I ask.'
+        'say "stop" any time, or "why?" to know why I ask.',
     )
 
 
-def advisor_question(kb: Knowledge, slot: str, retry: bool) -> Answer:
-    """One question with answer buttons; a retry says what kind of answer works."""
+def advisor_question(kb: Knowledge, slot: str, retry: bool, language: str = ENGLISH) -> Answer:
+    """One question with answer buttons (`kb` worded in `language`); a retry says what kind of answer works."""
     question = kb.advisor.question(slot)
     titles = [o.title for o in question.options] or list(question.buttons)
-    text = f"Sorry, I didn't catch that. {question.hint}\n{question.ask}" if retry else question.ask
+    text = (
+        say(language, "Sorry, I didn't catch that. {hint}\n{ask}", hint=question.hint, ask=question.ask)
+        if retry
+        else question.ask
+    )
     return Answer(text, [Button(title, title) for title in titles])
 
 
-def advisor_skipped() -> str:
-    return "No problem, let's leave that one out."
+def advisor_skipped(language: str = ENGLISH) -> str:
+    return say(language, "No problem, let's leave that one out.")
 
 
-def advisor_why(kb: Knowledge, slot: Optional[str]) -> str:
+def advisor_why(kb: Knowledge, slot: Optional[str], language: str = ENGLISH) -> str:
     if slot is None:
-        return "I ask so I can point you to the credentials that fit your situation."
-    return f"{kb.advisor.question(slot).why} Now, back to my question."
+        return say(language, "I ask so I can point you to the credentials that fit your situation.")
+    return say(language, "{why} Now, back to my question.", why=kb.advisor.question(slot).why)
 
 
-def fit_line(kb: Knowledge, fit: Fit) -> str:
+def fit_line(kb: Knowledge, fit: Fit, language: str = ENGLISH) -> str:
     cred = kb.credential(fit.credential)
     reasons = list(fit.reasons[:1])
     if fit.focus_note:
         reasons.append(fit.focus_note)
-    return f"**{cred.id}** from the {cred.issuer}, {STANDING_WORDS[fit.standing]}: " + "; ".join(reasons) + "."
+    return say(
+        language,
+        "**{credential}** from the {issuer}, {standing}: {reasons}.",
+        credential=cred.id,
+        issuer=cred.issuer,
+        standing=standing_words(fit.standing, language),
+        reasons=_without_stop("; ".join(reasons)),
+    )
 
 
-def recommendation(kb: Knowledge, advice: Recommendation) -> Tuple[Answer, Answer]:
-    """The personal recommendation and the numbered checklist."""
+def recommendation(kb: Knowledge, advice: Recommendation, language: str = ENGLISH) -> Tuple[Answer, Answer]:
+    """The personal recommendation and the numbered checklist (`kb` and `advice` worded in `language`)."""
     fits, top = advice.fits, advice.top
     if top:
         intro = (
-            "Here's what fits you:"
+            say(language, "Here's what fits you:")
             if top.standing != "plan"
-            else ("No credential is within reach yet; here's the goal to work towards:")
+            else say(language, "No credential is within reach yet; here's the goal to work towards:")
         )
-        text = intro + "\n" + bullets([fit_line(kb, f) for f in fits])
+        text = intro + "\n" + bullets([fit_line(kb, f, language) for f in fits])
     else:
-        text = (
+        text = say(
+            language,
             "From your answers I can't match a credential yet. "
-            "These are the general steps my sources describe; an advisor can help with your situation."
+            "These are the general steps my sources describe; an advisor can help with your situation.",
         )
     if advice.skipped:
-        text += "\n(I left out the questions you skipped.)"
-    checklist = "Your next steps:\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(advice.steps, 1))
+        text += "\n" + say(language, "(I left out the questions you skipped.)")
+    checklist = (
+        say(language, "Your next steps:") + "\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(advice.steps, 1))
+    )
     compare_button = (
-        Button("Compare them", payload("compare_credentials"))
+        COMPARE_ALL
         if len(fits) > 1
-        else Button("How do I qualify?", payload("ask_eligibility", credential=top.credential))
+        else Button(ELIGIBILITY.title, payload("ask_eligibility", credential=top.credential))
         if top
         else PROGRAMS
     )
@@ -102,51 +130,76 @@ def recommendation(kb: Knowledge, advice: Recommendation) -> Tuple[Answer, Answe
     )
 
 
-def personal_note(fit: Optional[PersonalFit]) -> Optional[str]:
-    """What the advisor answers mean for a credential asked about later, if anything."""
+def personal_note(fit: Optional[PersonalFit], language: str = ENGLISH) -> Optional[str]:
+    """What the advisor answers mean for a credential asked about later, if anything (`fit` worded in `language`)."""
     if fit is None:
         return None
-    lead = f"With your {fit.years:g} years of experience" if fit.years is not None else "For you"
-    return f"**{lead}:** the {fit.credential} {STANDING_WORDS[fit.standing]}; {fit.reason}."
-
-
-def feedback_prompt(topic: str) -> Answer:
-    return Answer(
-        "Was this helpful?",
-        [Button(title, payload(intent, feedback_topic=topic)) for title, intent in FEEDBACK_BUTTONS],
+    if fit.years is None:
+        lead = say(language, "For you")
+    elif fit.years == 1:
+        lead = say(language, "With your {years} year of experience", years=f"{fit.years:g}")
+    else:
+        lead = say(language, "With your {years} years of experience", years=f"{fit.years:g}")
+    return say(
+        language,
+        "**{lead}:** the {credential} {standing}; {reason}.",
+        lead=lead,
+        credential=fit.credential,
+        standing=standing_words(fit.standing, language),
+        reason=_without_stop(fit.reason),
     )
 
 
-def feedback_thanks(positive: bool) -> Answer:
-    if positive:
-        return Answer("Thanks, glad it helped! 😊")
+def feedback_prompt(topic: str, language: str = ENGLISH) -> Answer:
+    titles = (say(language, "👍 Yes"), say(language, "👎 No"))
     return Answer(
-        "Thanks for telling me, and sorry that didn't help. Would you like to talk it over with a person?",
+        say(language, "Was this helpful?"),
+        [
+            Button(title, payload(intent, feedback_topic=topic))
+            for title, intent in zip(titles, FEEDBACK_INTENTS, strict=True)
+        ],
+    )
+
+
+def feedback_thanks(positive: bool, language: str = ENGLISH) -> Answer:
+    if positive:
+        return Answer(say(language, "Thanks, glad it helped! 😊"))
+    return Answer(
+        say(
+            language,
+            "Thanks for telling me, and sorry that didn't help. Would you like to talk it over with a person?",
+        ),
         [TALK_TO_ADVISOR, START_ADVISOR, HOW_TO_START],
     )
 
 
-def feedback_not_recorded(already_rated: bool) -> Answer:
+def feedback_not_recorded(already_rated: bool, language: str = ENGLISH) -> Answer:
     """A rating that is not kept: a second one for the same answer, or one for no answer given."""
     if already_rated:
-        return Answer("Thanks, I've already noted your rating for that answer.")
-    return Answer("Thanks! I couldn't tell which of my answers that was about, so I haven't noted it.")
+        return Answer(say(language, "Thanks, I've already noted your rating for that answer."))
+    return Answer(say(language, "Thanks! I couldn't tell which of my answers that was about, so I haven't noted it."))
 
 
 # --- not understood -------------------------------------------------------------------
 
 
-def rephrase(again: bool) -> Answer:
+def rephrase(again: bool, language: str = ENGLISH) -> Answer:
     """Not understood; the second time in a row, a person is offered too."""
     if again:
         return Answer(
-            "Sorry, I'm still not getting it. Would you like to talk to a person at the advising office, "
-            "or try something else?",
+            say(
+                language,
+                "Sorry, I'm still not getting it. Would you like to talk to a person at the advising office, "
+                "or try something else?",
+            ),
             [TALK_TO_ADVISOR, START_ADVISOR, PAY],
         )
     return Answer(
-        "Sorry, I didn't quite get that. Could you rephrase it? For example, you could ask about pay, "
-        "daily duties, certifications or how to get started.",
+        say(
+            language,
+            "Sorry, I didn't quite get that. Could you rephrase it? For example, you could ask about pay, "
+            "daily duties, certifications or how to get started.",
+        ),
         [PAY, DUTIES, CREDENTIALS, START_ADVISOR],
     )
 
@@ -154,32 +207,54 @@ def rephrase(again: bool) -> Answer:
 # --- people and other meanings -----------------------------------------------------
 
 
-def advising_contact(site: Site) -> Answer:
-    """The school's own advisors, from knowledge/site.yml."""
+def advising_contact(site: Site, language: str = ENGLISH) -> Answer:
+    """The school's own advisors, from knowledge/site.yml (the office's name and hours in `language`)."""
     office = site.advising
     return Answer(
-        f"You can talk to a person at {site.school}'s **{office.office}** ({office.contact}):\n"
+        say(
+            language,
+            "You can talk to a person at {school}'s **{office}** ({contact}):",
+            school=site.school,
+            office=site.office(language),
+            contact=office.contact,
+        )
+        + "\n"
         + bullets(
             [
-                f"E-mail: {office.email}",
-                f"Phone: {office.phone}",
-                f"Hours: {office.hours}",
-                f"Book an appointment: {office.booking_url}",
+                say(language, "E-mail: {email}", email=office.email),
+                say(language, "Phone: {phone}", phone=office.phone),
+                say(language, "Hours: {hours}", hours=site.hours(language)),
+                say(language, "Book an appointment: {url}", url=office.booking_url),
             ]
         ),
         [START_ADVISOR, HOW_TO_START],
     )
 
 
-def other_meaning(kb: Knowledge, meaning: OtherMeaning) -> Answer:
-    """The student means another "CMA": say so, and what this bot does cover."""
+def other_meaning(kb: Knowledge, meaning: OtherMeaning, language: str = ENGLISH) -> Answer:
+    """The student means another "CMA": say so, and what this bot does cover (`kb` worded in `language`)."""
     here = kb.credential(meaning.acronym)
-    ours = f"{here.name}" if here else "a medical assisting credential"
+    if here is None:
+        ours = say(language, "a medical assisting credential")
+    elif here.gloss and language != ENGLISH:
+        ours = f"{here.name} ({here.gloss})"
+    else:
+        ours = here.name
     return Answer(
-        f"It sounds like you mean the {meaning.meaning} ({meaning.field}). Sorry, I only cover careers in "
-        f"medical assisting: here, {meaning.acronym} means {ours}.",
+        say(
+            language,
+            "It sounds like you mean the {meaning} ({field}). Sorry, I only cover careers in "
+            "medical assisting: here, {acronym} means {ours}.",
+            meaning=meaning.meaning,
+            field=meaning.field,
+            acronym=meaning.acronym,
+            ours=ours,
+        ),
         [
-            Button(f"What's the {meaning.acronym}?", payload("ask_credential_details", credential=meaning.acronym))
+            Button(
+                say(language, "What's the {acronym}?", acronym=meaning.acronym),
+                payload("ask_credential_details", credential=meaning.acronym),
+            )
             if here
             else CREDENTIALS,
             PAY,
@@ -188,12 +263,20 @@ def other_meaning(kb: Knowledge, meaning: OtherMeaning) -> Answer:
     )
 
 
-def situation_answer(kb: Knowledge, advice: SituationAdvice, topic_texts: Sequence[str]) -> Answer:
-    """What the student told us about themselves, through the advisor rules; the questionnaire comes next."""
-    text = f"From what you've told me ({join(advice.labels)}):"
+def situation_answer(
+    kb: Knowledge, advice: SituationAdvice, topic_texts: Sequence[str], language: str = ENGLISH
+) -> Answer:
+    """What the student told us about themselves, through the advisor rules; the questionnaire comes next.
+
+    `kb` and `advice` are worded in `language`, as are the topic answers' texts."""
+    text = say(language, "From what you've told me ({told}):", told=join(advice.labels, language=language))
     if advice.fits:
-        text += "\n" + bullets([fit_line(kb, f) for f in advice.fits])
+        text += "\n" + bullets([fit_line(kb, f, language) for f in advice.fits])
     if topic_texts:
         text += "\n" + " ".join(topic_texts)
-    text += "\nFor a full recommendation with next steps, tap **Find my credential**."
+    text += "\n" + say(
+        language,
+        "For a full recommendation with next steps, tap **{button}**.",
+        button=PHRASES.title(language, START_ADVISOR.title),
+    )
     return Answer(text, [START_ADVISOR, ELIGIBILITY, TALK_TO_ADVISOR])

@@ -160,14 +160,17 @@ def ask_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
     asked = list(tracker.get_slot(SLOT_FEEDBACK_ASKED) or [])
     if topic in asked or tracker.active_loop_name is not None or tracker.get_latest_input_channel() == SHELL_CHANNEL:
         return []
-    utter(dispatcher, feedback_prompt(topic))
+    answering_in = language(tracker)
+    utter(dispatcher, feedback_prompt(topic, answering_in), answering_in)
     return [SlotSet(SLOT_FEEDBACK_ASKED, asked + [topic])]
 
 
-def acknowledging(reading: Reading, answer: Answer) -> Answer:
-    """A worry in the message ("I hope I made the right decision") is acknowledged before the facts."""
-    if reading.feeling and KNOWLEDGE.feelings:
-        return Answer(f"{KNOWLEDGE.feelings.reply} {answer.text}", answer.buttons)
+def acknowledging(reading: Reading, answer: Answer, language: str = ENGLISH) -> Answer:
+    """A worry in the message ("I hope I made the right decision") is acknowledged before the facts,
+    in the answer's language."""
+    feelings = WORDED.get(language, KNOWLEDGE).feelings
+    if reading.feeling and feelings:
+        return Answer(f"{feelings.reply} {answer.text}", answer.buttons)
     return answer
 
 
@@ -175,11 +178,14 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str,
     """Answer, make it personal where the advisor answers allow, and ask for feedback once per topic."""
     answer = compose(topic, ctx)
     note = (
-        personal_note(personal_fit(KNOWLEDGE, situation(tracker), ctx.credential)) if topic in PERSONAL_TOPICS else None
+        personal_note(personal_fit(worded(ctx), situation(tracker), ctx.credential), ctx.language)
+        if topic in PERSONAL_TOPICS
+        else None
     )
     if note:
         answer = Answer(f"{answer.text}\n{note}", answer.buttons)
-    utter(dispatcher, acknowledging(Reading.from_dict(tracker.latest_message.get(READING_KEY)), answer))
+    reading = Reading.from_dict(tracker.latest_message.get(READING_KEY))
+    utter(dispatcher, acknowledging(reading, answer, ctx.language), ctx.language)
     return remember(topic, ctx) + ask_feedback(dispatcher, tracker, topic)
 
 

@@ -7,13 +7,14 @@ details all come from `knowledge/`; these classes only run the conversation.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advisor_rules import SKIPPED, parse_answer, recommend
+from actions.advisor_rules import SKIPPED, fold, parse_answer, recommend
 from actions.advisor_wording import (
     advising_contact,
     advisor_intro,
@@ -42,10 +43,11 @@ from actions.constants import (
     SLOT_RECOMMENDATION,
     SLOT_TOPIC,
 )
-from actions.conversation import KNOWLEDGE, SITE, situation, slot_name, utter
+from actions.conversation import KNOWLEDGE, SITE, WORDED, language, situation, slot_name, utter
 from actions.feedback import counted_ratings, known_topic
-from actions.knowledge import ADVISOR_SLOTS, Question
+from actions.knowledge import ADVISOR_SLOTS, Knowledge, Option, Question
 from actions.reading import Reading
+from actions.wording import org_ref
 
 # An answer that cannot be understood is asked again at most this many times.
 MAX_RETRIES = 2
@@ -54,13 +56,40 @@ CONTROL_CONFIDENCE = 0.6
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("’", "'").strip(" .!?").split())
+    """Lowercase, accents folded ("Sí" = "si"), outer punctuation ("¿...?", "¡...!") and spacing dropped."""
+    return " ".join(fold(text).replace("’", "'").strip(" .!?¡¿").split())
+
+
+def _worded(lang: str) -> Knowledge:
+    """The knowledge worded in `lang` (English while that language's wording is missing)."""
+    return WORDED.get(lang, KNOWLEDGE)
+
+
+def _answerable(question: Question) -> Question:
+    """The question as answers are read: its options' phrases (every language's) and their titles
+    in every language, so a tapped Spanish button ("Sí, pero no acreditado") is understood too."""
+    if not question.options:
+        return question
+    options = []
+    for index, option in enumerate(question.options):
+        titles = [kb.advisor.question(question.slot).options[index].title for kb in WORDED.values()]
+        extra = [t for t in titles if t not in (option.title, *option.phrases)]
+        options.append(Option(value=option.value, title=option.title, phrases=[*option.phrases, *extra]))
+    return question.copy(update={"options": options})
+
+
+# The advisor's questions as answers are read (the English knowledge holds every language's phrases).
+ANSWERABLE = {slot: _answerable(KNOWLEDGE.advisor.question(slot)) for slot in ADVISOR_SLOTS}
+# Example answers on the years question's buttons, in every language ("None yet", "Ninguna todavía").
+YEARS_BUTTONS = {
+    slot: [b for kb in WORDED.values() for b in kb.advisor.question(slot).buttons] for slot in ADVISOR_SLOTS
+}
 
 
 def _exact_option(text: str, question: Question) -> bool:
     """A tapped button or a one-word answer that is exactly one of the options."""
     said = _normalise(text)
-    phrases = [*question.buttons, *question.none_phrases]
+    phrases = [*question.buttons, *YEARS_BUTTONS.get(question.slot, []), *question.none_phrases]
     for option in question.options:
         phrases += [option.title, option.value, *option.phrases]
     return said in {_normalise(p) for p in phrases}
@@ -104,7 +133,7 @@ class ValidateAdvisorForm(FormValidationAction):
         slot = slot_name(question_slot)
         if tracker.get_slot(REQUESTED_SLOT) != slot:
             return {}
-        question = KNOWLEDGE.advisor.question(question_slot)
+        question = ANSWERABLE[question_slot]
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name") or NLU_FALLBACK
         confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
@@ -122,7 +151,7 @@ class ValidateAdvisorForm(FormValidationAction):
             return {}
         retries = (tracker.get_slot(SLOT_ADVISOR_RETRIES) or {}).get(slot, 0) + 1
         if retries > MAX_RETRIES:
-            dispatcher.utter_message(text=advisor_skipped())
+            dispatcher.utter_message(text=advisor_skipped(language(tracker)))
             return {slot: SKIPPED, SLOT_ADVISOR_RETRIES: None}
         return {SLOT_ADVISOR_RETRIES: {slot: retries}}
 
@@ -137,7 +166,8 @@ class AskAdvisorQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         retries = (tracker.get_slot(SLOT_ADVISOR_RETRIES) or {}).get(slot_name(self.question_slot), 0)
-        utter(dispatcher, advisor_question(KNOWLEDGE, self.question_slot, retry=retries > 0))
+        lang = language(tracker)
+        utter(dispatcher, advisor_question(_worded(lang), self.question_slot, retries > 0, lang), lang)
         return []
 
 
@@ -168,7 +198,7 @@ class ActionStartAdvisor(Action):
         return "action_start_advisor"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=advisor_intro())
+        dispatcher.utter_message(text=advisor_intro(language(tracker)))
         told = Reading.from_dict(tracker.latest_message.get(READING_KEY)).sets
         return [SlotSet(slot_name(slot), told.get(slot)) for slot in ADVISOR_SLOTS] + [
             SlotSet(SLOT_ADVISOR_RETRIES, None),
@@ -183,10 +213,13 @@ class ActionRecommend(Action):
         return "action_recommend"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        advice = recommend(KNOWLEDGE, situation(tracker))
-        fits, checklist = recommendation(KNOWLEDGE, advice)
-        utter(dispatcher, fits)
-        utter(dispatcher, checklist)
+        lang = language(tracker)
+        kb = _worded(lang)
+        # The same rules in every language; the reasons and steps in the student's.
+        advice = recommend(kb, situation(tracker), partial(org_ref, language=lang))
+        fits, checklist = recommendation(kb, advice, lang)
+        utter(dispatcher, fits, lang)
+        utter(dispatcher, checklist, lang)
         return [SlotSet(SLOT_RECOMMENDATION, advice.credentials)]
 
 
@@ -199,7 +232,9 @@ class ActionExplainQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == ADVISOR_FORM else None
         question_slot = requested[len(ADVISOR_SLOT_PREFIX) :] if requested else None
-        dispatcher.utter_message(text=advisor_why(KNOWLEDGE, question_slot if question_slot in ADVISOR_SLOTS else None))
+        lang = language(tracker)
+        slot = question_slot if question_slot in ADVISOR_SLOTS else None
+        dispatcher.utter_message(text=advisor_why(_worded(lang), slot, lang))
         return []
 
 
@@ -210,7 +245,8 @@ class ActionAdvisorContact(Action):
         return ACTION_ADVISOR_CONTACT
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        utter(dispatcher, advising_contact(SITE))
+        lang = language(tracker)
+        utter(dispatcher, advising_contact(SITE, lang), lang)
         return []
 
 
@@ -233,13 +269,14 @@ class ActionRecordFeedback(Action):
             if e.get("entity") == ENTITY_FEEDBACK_TOPIC
         ]
         topic = named[0] if named else tracker.get_slot(SLOT_TOPIC)
+        lang = language(tracker)
         if not known_topic(topic):
-            utter(dispatcher, feedback_not_recorded(already_rated=False))
+            utter(dispatcher, feedback_not_recorded(already_rated=False, language=lang), lang)
             return []
         if topic in {rated for _, _, rated in counted_ratings(tracker.events)}:
-            utter(dispatcher, feedback_not_recorded(already_rated=True))
+            utter(dispatcher, feedback_not_recorded(already_rated=True, language=lang), lang)
             return []
-        utter(dispatcher, feedback_thanks(positive))
+        utter(dispatcher, feedback_thanks(positive, lang), lang)
         return [SlotSet(SLOT_FEEDBACK, {"rating": "positive" if positive else "negative", "topic": topic})]
 
 
@@ -254,11 +291,15 @@ class ActionAnswerOtherMeaning(Action):
 
         def score(meaning: Any) -> int:
             said = f" {text} "
-            return sum(f" {cue} " in said for cue in meaning.cues) * 2 + (f" {meaning.acronym.lower()} " in said)
+            return sum(f" {_normalise(cue)} " in said for cue in meaning.cues) * 2 + (
+                f" {meaning.acronym.lower()} " in said
+            )
 
         if not KNOWLEDGE.other_meanings:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
-        best = max(KNOWLEDGE.other_meanings, key=score)
-        utter(dispatcher, other_meaning(KNOWLEDGE, best))
+        best = max(range(len(KNOWLEDGE.other_meanings)), key=lambda i: score(KNOWLEDGE.other_meanings[i]))
+        lang = language(tracker)
+        kb = _worded(lang)
+        utter(dispatcher, other_meaning(kb, kb.other_meanings[best], lang), lang)
         return []
