@@ -149,7 +149,7 @@ def _add_vocabulary(target: Any, translation: Any, path: str, problems: List[str
             elif isinstance(target, dict) and key in target:
                 _add_vocabulary(target[key], value, sub, problems)
     elif isinstance(translation, list) and isinstance(target, list):
-        for index, (item, value) in enumerate(zip(target, translation)):
+        for index, (item, value) in enumerate(zip(target, translation, strict=False)):
             _add_vocabulary(item, value, f"{path}[{index}]", problems)
 
 
@@ -166,7 +166,9 @@ def _word(target: Any, translation: Any, path: str, problems: List[str], languag
                 continue
             if key in IDENTITY and key in target and not _has_entries(value):
                 if value != target[key]:
-                    problems.append(f"{_entry(target, path)}: field '{key}': '{value}' where English has '{target[key]}'")
+                    problems.append(
+                        f"{_entry(target, path)}: field '{key}': '{value}' where English has '{target[key]}'"
+                    )
                 continue
             if pattern in GLOSSES:
                 target[key] = value

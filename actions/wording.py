@@ -16,7 +16,6 @@ every button title has its translation.
 from __future__ import annotations
 
 import json
-import re
 import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,8 +67,9 @@ def load_phrasebook(directory: Path = LOCALE_DIR) -> Phrasebook:
                 if not isinstance(translated, str) or not translated.strip():
                     problems.append(f"{where}: no translation")
                 elif placeholders(translated) != placeholders(english):
-                    problems.append(f"{where}: placeholders {placeholders(translated)} where English has "
-                                    f"{placeholders(english)}")
+                    problems.append(
+                        f"{where}: placeholders {placeholders(translated)} where English has {placeholders(english)}"
+                    )
                 elif numbers(translated) != numbers(english):
                     problems.append(f"{where}: other numbers than the English")
                 elif catalog.get(english, translated) != translated:
@@ -77,8 +77,10 @@ def load_phrasebook(directory: Path = LOCALE_DIR) -> Phrasebook:
                 else:
                     catalog[english] = translated
     if problems:
-        raise KnowledgeError(f"{directory}: the phrasebook is invalid; the action server will not start.\n"
-                             + "\n".join(f"  - {problem}" for problem in problems))
+        raise KnowledgeError(
+            f"{directory}: the phrasebook is invalid; the action server will not start.\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
     return Phrasebook(catalogs)
 
 
@@ -178,7 +180,9 @@ def source_links(kb: Knowledge, source_ids: Sequence[str], language: str = ENGLI
 def org_ref(org: Organization, language: str = ENGLISH) -> str:
     """The body's English name, its gloss in the answer's language where it has one, id and address."""
     if org.gloss and language != ENGLISH:
-        return say(language, "the {name} ({gloss}; {id}, {url})", name=org.name, gloss=org.gloss, id=org.id, url=org.url)
+        return say(
+            language, "the {name} ({gloss}; {id}, {url})", name=org.name, gloss=org.gloss, id=org.id, url=org.url
+        )
     return say(language, "the {name} ({id}, {url})", name=org.name, id=org.id, url=org.url)
 
 

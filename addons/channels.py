@@ -38,6 +38,8 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.constants import LANGUAGE_KEY
+from actions.language import page_language
 from addons import log_privacy
 from addons.limits import FRESH_START, TOO_FAST, Limits, shared_limits
 
@@ -69,7 +71,8 @@ def guarded(
                     "/session_start", CollectingOutputChannel(), message.sender_id, input_channel=message.input_channel
                 )
             )
-            await message.output_channel.send_text_message(message.sender_id, FRESH_START)
+            language = page_language((message.metadata or {}).get(LANGUAGE_KEY))
+            await message.output_channel.send_text_message(message.sender_id, limits.say(FRESH_START, language))
         return await on_new_message(message)
 
     return handle
@@ -127,7 +130,10 @@ class GuardedRestInput(RestInput):
             refusal = self.limits.refusal(text, sender, client_address(request))
             if refusal is not None:
                 status = 429 if refusal == TOO_FAST else 200
-                return response.json([{"recipient_id": sender, "text": refusal}], status=status)
+                language = page_language((self.get_metadata(request) or {}).get(LANGUAGE_KEY))
+                return response.json(
+                    [{"recipient_id": sender, "text": self.limits.say(refusal, language)}], status=status
+                )
             return None
 
         return blueprint
@@ -212,14 +218,12 @@ class SignedSocketIOInput(SocketIOInput):
             output = SocketIOOutput(sio, self.bot_message_evt)
             environ = sio.get_environ(sid, namespace=self.namespace) or {}
             refusal = self.limits.refusal(text, session_id, client_address(environ.get("sanic.request")))
+            metadata = _metadata(data.get(self.metadata_key))
             if refusal is not None:
-                await output.send_text_message(session_id, refusal)
+                language = page_language((metadata or {}).get(LANGUAGE_KEY))
+                await output.send_text_message(session_id, self.limits.say(refusal, language))
                 return
-            await on_new_message(
-                UserMessage(
-                    text, output, session_id, input_channel=self.name(), metadata=_metadata(data.get(self.metadata_key))
-                )
-            )
+            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
 
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)

@@ -65,7 +65,7 @@ def _worded(english: Any, other: Any) -> Iterable[Tuple[str, str]]:
             if key not in VOCABULARY_FIELDS and key in other:
                 yield from _worded(value, other[key])
     elif isinstance(english, list) and isinstance(other, list):
-        for pair in zip(english, other):
+        for pair in zip(english, other, strict=False):
             yield from _worded(*pair)
 
 
@@ -196,8 +196,9 @@ class LanguageDetector(GraphComponent):
         return messages
 
 
-def learn(lexicon: Dict[str, FrozenSet[str]], texts: Iterable[str], margin: int = LanguageDetector.CLEAR_MARGIN
-          ) -> Dict[str, FrozenSet[str]]:
+def learn(
+    lexicon: Dict[str, FrozenSet[str]], texts: Iterable[str], margin: int = LanguageDetector.CLEAR_MARGIN
+) -> Dict[str, FrozenSet[str]]:
     """The lexicon plus the words of each text whose language it tells by `margin` words or more."""
     words: Dict[str, set] = {language: set(found) for language, found in lexicon.items()}
     for text in texts:

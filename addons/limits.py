@@ -37,6 +37,21 @@ FRESH_START = (
     "Here's my answer to your last message:"
 )
 NO_TEXT = "I didn't get a message there. What would you like to know about becoming a medical assistant?"
+# The same, to a page in Spanish (its `language` metadata: these are said before any message is read).
+IN_SPANISH = {
+    TOO_LONG: "Es un mensaje largo: puedo leer hasta {limit:,} caracteres a la vez. ¿Puedes preguntarlo en una o "
+    "dos frases?",
+    TOO_FAST: "Estás enviando mensajes más rápido de lo que puedo leerlos. Espera unos segundos y vuelve a intentarlo.",
+    FRESH_START: "Hemos hablado de muchas cosas en esta conversación, así que empecé una nueva para responder rápido. "
+    "Esta es mi respuesta a tu último mensaje:",
+    NO_TEXT: "No me llegó ningún mensaje. ¿Qué te gustaría saber sobre cómo ser asistente médico?",
+}
+
+
+def worded(text: str, language: Optional[str]) -> str:
+    """One of the texts above in the page's language (English unless the page is Spanish)."""
+    return IN_SPANISH.get(text, text) if language == "es" else text
+
 
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024
@@ -132,19 +147,23 @@ class Limits:
         )
 
     def refusal(self, text: object, sender: str, address: str) -> Optional[str]:
-        """The answer to give instead of processing the message, or None to process it."""
+        """Which answer to give instead of processing the message (TOO_LONG, TOO_FAST, NO_TEXT), or None."""
         if not isinstance(text, str) or not text.strip():
             return NO_TEXT
         if len(text) > self.max_message_chars:
-            return self.too_long()
+            return TOO_LONG
         if self.per_address is not None and not self.per_address.allow(address):
             return TOO_FAST
         if self.per_sender is not None and not self.per_sender.allow(sender):
             return TOO_FAST
         return None
 
-    def too_long(self) -> str:
-        return TOO_LONG.format(limit=self.max_message_chars)
+    def say(self, refusal: str, language: Optional[str] = None) -> str:
+        """A refusal's words in the page's language, the limit filled in."""
+        return worded(refusal, language).format(limit=self.max_message_chars)
+
+    def too_long(self, language: Optional[str] = None) -> str:
+        return self.say(TOO_LONG, language)
 
 
 @lru_cache(maxsize=1)

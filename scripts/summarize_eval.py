@@ -231,7 +231,9 @@ def build(
         lines += [
             f"- `{m['text']}`: missed {m['missed']}, unexpected {m['unexpected']}" for m in result["mistakes"][:8]
         ]
-    images = [image for path in (cv, holdout, stories, holdout_es, stories_es) if path for image in sorted(path.glob("*.png"))]
+    images = [
+        image for path in (cv, holdout, stories, holdout_es, stories_es) if path for image in sorted(path.glob("*.png"))
+    ]
     if images:
         lines += ["", "## Rasa's plots", ""] + [f"- {_link(image, out)}" for image in images]
     return "\n".join(lines) + "\n", all_ok

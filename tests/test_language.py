@@ -52,7 +52,7 @@ def test_english_messages_are_english(lexicon, text):
     assert detect(text, lexicon) == ENGLISH
 
 
-@pytest.mark.parametrize("text", ["ok", "CMA", "RMA?", "/ask_pay", "/inform{\"pay_period\":\"hourly\"}", "", "👍", "5"])
+@pytest.mark.parametrize("text", ["ok", "CMA", "RMA?", "/ask_pay", '/inform{"pay_period":"hourly"}', "", "👍", "5"])
 def test_messages_that_cannot_tell_say_so(lexicon, text):
     assert detect(text, lexicon) is None
 
@@ -88,7 +88,9 @@ def test_the_page_language_decides_only_before_any_message_tells():
     assert conversation_language([(None, None)]) == ENGLISH
 
 
-@pytest.mark.parametrize("tag,expected", [("es", SPANISH), ("es-US", SPANISH), ("EN-gb", ENGLISH), ("fr", None), (3, None)])
+@pytest.mark.parametrize(
+    "tag,expected", [("es", SPANISH), ("es-US", SPANISH), ("EN-gb", ENGLISH), ("fr", None), (3, None)]
+)
 def test_page_language_tags(tag, expected):
     assert page_language(tag) == expected
 

@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from addons.limits import DEFAULT_MAX_MESSAGE_CHARS, FRESH_START, TOO_FAST
+from addons.limits import DEFAULT_MAX_MESSAGE_CHARS, FRESH_START, IN_SPANISH, NO_TEXT, TOO_FAST
 from cma_stack import Stack, running_stack
 from tests.helpers import SocketClient, reply_text
 
@@ -96,6 +96,21 @@ def test_one_conversation_sending_too_fast_is_asked_to_wait(limited):
     assert PAY_FACT in reply_text(
         post(limited, {"sender": f"calm-{uuid.uuid4()}", "message": PAY_QUESTION}, address=address).json()
     )
+
+
+def test_a_spanish_page_is_refused_in_spanish(limited):
+    """Refusals come before a message is read: the page's language (metadata) decides their words."""
+    spanish = {"language": "es-MX"}
+    sender, address = f"rapido-{uuid.uuid4()}", "192.0.2.21"
+    replies = [
+        post(limited, {"sender": sender, "message": "hola", "metadata": spanish}, address=address) for _ in range(35)
+    ]
+    refused = [r for r in replies if r.status_code == 429]
+    assert refused and reply_text(refused[0].json()) == IN_SPANISH[TOO_FAST]
+    empty = post(
+        limited, {"sender": f"vacio-{uuid.uuid4()}", "message": " ", "metadata": spanish}, address="192.0.2.22"
+    )
+    assert reply_text(empty.json()) == IN_SPANISH[NO_TEXT]
 
 
 def test_one_address_sending_too_fast_is_asked_to_wait_and_others_are_not(limited):
