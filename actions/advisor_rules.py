@@ -11,11 +11,11 @@ The wording modules turn these decisions into sentences.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from actions.knowledge import STANDINGS, Advisor, Condition, Knowledge, Organization, Question
+from actions.language import fold
 
 # A skipped question (the student could not answer after being asked three times).
 SKIPPED = "skipped"
@@ -99,13 +99,6 @@ _YEAR_AND_A_HALF = re.compile(r"(?<![\w.+½])(?<!\d )(años?|anos?)(?=\s+y\s+med
 _RANGE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:-|to|or|o|a|al)\s*\d+(?:\.\d+)?\b")
 MAX_YEARS = 60  # anything more is a year ("since 2019"), not a duration
 _BARE_NUMBER = re.compile(rf"^\D*?\b(?P<n>{_NUMBER})\b(?P<plus>\s*\+)?\D*$")
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents, as students type: "Sí" -> "si", "Clínico" -> "clinico" ("ñ" kept)."""
-    text = text.lower().replace("ñ", "\0")
-    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return stripped.replace("\0", "ñ")
 
 
 def _words(text: str) -> str:

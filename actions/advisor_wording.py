@@ -216,7 +216,7 @@ def advising_contact(site: Site, language: str = ENGLISH) -> Answer:
             "You can talk to a person at {school}'s **{office}** ({contact}):",
             school=site.school,
             office=site.office(language),
-            contact=office.contact,
+            contact=site.contact(language),
         )
         + "\n"
         + bullets(

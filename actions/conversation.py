@@ -18,13 +18,13 @@ from actions.advisor_rules import Situation, personal_fit
 from actions.advisor_wording import feedback_prompt, personal_note
 from actions.constants import (
     ADVISOR_SLOT_PREFIX,
+    ENGLISH,
     ENTITY_CERTIFICATION_STATUS,
     ENTITY_CREDENTIAL,
     ENTITY_LOCATION,
     ENTITY_ORGANIZATION,
     ENTITY_PAY_PERIOD,
     ENTITY_SKILL_TYPE,
-    ENGLISH,
     READING_KEY,
     SLOT_CERTIFICATION_STATUS,
     SLOT_COMPARED,

@@ -626,9 +626,10 @@ class AdvisingContact(_Strict):
 
 
 class SiteWording(_Strict):
-    """The advising office's words in another language (name and hours; contacts are the same)."""
+    """The advising office's words in another language (name, advisor's title, hours; addresses are the same)."""
 
     office: str
+    contact: str
     hours: str
 
 
@@ -642,6 +643,10 @@ class Site(_Strict):
     def office(self, language: str) -> str:
         wording = getattr(self, language, None) if language != ENGLISH else None
         return wording.office if wording else self.advising.office
+
+    def contact(self, language: str) -> str:
+        wording = getattr(self, language, None) if language != ENGLISH else None
+        return wording.contact if wording else self.advising.contact
 
     def hours(self, language: str) -> str:
         wording = getattr(self, language, None) if language != ENGLISH else None

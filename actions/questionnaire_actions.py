@@ -14,7 +14,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advisor_rules import SKIPPED, fold, parse_answer, recommend
+from actions.advisor_rules import SKIPPED, parse_answer, recommend
 from actions.advisor_wording import (
     advising_contact,
     advisor_intro,
@@ -46,6 +46,7 @@ from actions.constants import (
 from actions.conversation import KNOWLEDGE, SITE, WORDED, language, situation, slot_name, utter
 from actions.feedback import counted_ratings, known_topic
 from actions.knowledge import ADVISOR_SLOTS, Knowledge, Option, Question
+from actions.language import fold
 from actions.reading import Reading
 from actions.wording import org_ref
 

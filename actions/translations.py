@@ -44,6 +44,7 @@ WORDING = (
     "roles[].name",
     "roles[].plural",
     "roles[].article_says",
+    "situations[].label",
     "feelings.reply",
     "advisor.questions[].ask",
     "advisor.questions[].why",
