@@ -100,7 +100,8 @@ $(MODEL): $(TRAINING_INPUTS) $(STAMPS)/python
 train: $(MODEL)
 
 validate: $(STAMPS)/python $(SPACY)
-	$(PY) -c 'from actions.knowledge import load_knowledge, knowledge_path; load_knowledge(); print(f"{knowledge_path()}: valid")'
+	$(PY) -c 'from actions.knowledge import load_knowledge, knowledge_path; load_knowledge(); print(f"{knowledge_path()} and its translations: valid")'
+	$(PY) -c 'from actions.wording import load_phrasebook; load_phrasebook(); print("locale/: valid")'
 	$(PY) -c 'from actions.knowledge import load_site, site_path; load_site(); print(f"{site_path()}: valid")'
 	$(PY) scripts/build_nlu.py --check
 	$(RASA) data validate --fail-on-warnings
