@@ -217,3 +217,9 @@ def test_nginx_body_limit_and_hsts():
     assert all("add_header" not in _block(https, opening) for opening in re.findall(r"location [^{]+", https))
     plain = _block(conf, "server {\n    listen 80;")
     assert "return 301 https://" in plain
+
+
+def test_the_action_server_image_holds_every_file_the_actions_read():
+    """The actions read the knowledge file, its translations and the phrasebook (locale/) at start-up."""
+    copied = re.findall(r"^COPY (\S+) (\S+)$", (DEPLOY / "Dockerfile.actions").read_text(), re.MULTILINE)
+    assert {("actions", "/app/actions"), ("knowledge", "/app/knowledge"), ("locale", "/app/locale")} <= set(copied)
