@@ -60,7 +60,7 @@ OUT_OF_SCOPE = re.compile(
     re.IGNORECASE,
 )
 # The school's advising office (knowledge/site.yml) counts as "advisors".
-ADVISORS = re.compile(r"advising office|advisors?\b|talk to an advisor|asesor[ae]s?\b|asesor[ií]a", re.IGNORECASE)
+ADVISORS = re.compile(r"advising office|advisors?\b|talk to an advisor|asesor(?:a|es|as)?\b|asesor[ií]a", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def _q(expect, facts=(), ask=()):
 
 
 GAP = "Sorry, my sources don't cover exam retakes, and I'd rather not guess. To find out, ask the AAMA."
+GAP_ES = "Lo siento, mis fuentes no cubren los reintentos del examen, y prefiero no adivinar. Consulta con AAMA."
 
 
 @pytest.mark.parametrize(
@@ -140,6 +141,23 @@ GAP = "Sorry, my sources don't cover exam retakes, and I'd rather not guess. To 
         (_q("role", ask=["advisors"]), ["That's outside what I know, sorry."], "refused"),
         (_q("off_topic"), ["That's outside what I know, sorry."], "pass"),
         (_q("off_topic"), ["Here's the usual route: 1. Choose your path."], "wrong_topic"),
+        # Spanish replies (locale/es, domain.yml's Spanish variations)
+        (_q("gap", ask=["AAMA"]), [GAP_ES], "pass"),
+        (_q("gap", ask=["advisors"]), [GAP_ES.replace("AAMA", "la Oficina de Asesoría")], "pass"),
+        (_q("answer", ["$17.88"]), [GAP_ES], "honest_gap"),
+        (_q("role", ask=["advisors"]), ["Mis fuentes no hablan de enfermeros. Consulta con tu asesor."], "pass"),
+        (
+            _q("gap", ask=["AAMA"]),
+            ["Perdona, no te entendí bien. ¿Me lo puedes decir de otra forma?"],
+            "not_understood",
+        ),
+        (_q("answer", ["$17.88"]), ["Quiero asegurarme. ¿Te referías a alguna de estas opciones?"], "not_understood"),
+        (_q("role", ask=["advisors"]), ["Lo siento, eso está fuera de lo que sé."], "refused"),
+        (
+            _q("gap", ask=["AAMA"]),
+            ["Este es el camino habitual: 1. Elige tu camino. Consulta con la AAMA."],
+            "wrong_topic",
+        ),
     ],
 )
 def test_the_judge_tells_each_outcome_apart(question, replies, outcome):
