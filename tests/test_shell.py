@@ -94,6 +94,20 @@ def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
     )
 
 
+def test_shell_answers_in_spanish_with_the_same_model(tmp_path, stack):
+    _ask_in_shell(tmp_path, f"{stack.action_url}/webhook", "¿qué es el NCMA?", "la otorga National Center for Competency")
+
+
+def test_shell_without_action_server_says_so_in_the_students_language(tmp_path):
+    """The fixed responses' Spanish variations (endpoints.yml nlg) work in the shell too."""
+    _ask_in_shell(
+        tmp_path,
+        f"http://127.0.0.1:{free_port()}/webhook",
+        "¿cuánto gana un asistente médico certificado?",
+        "no puedo consultarlo",
+    )
+
+
 def test_shell_without_action_server_says_so(tmp_path):
     _ask_in_shell(
         tmp_path,
