@@ -466,6 +466,15 @@ class Knowledge(_Strict):
     situations: List[Circumstance] = Field(default_factory=list)
     feelings: Optional[Feelings] = None
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
+    topic_words: Dict[str, List[str]] = Field(default_factory=dict)  # topic -> cues naming it
+
+    @validator("topic_words")
+    def _topic_words_parse(cls, value: Dict[str, List[str]]) -> Dict[str, List[str]]:
+        for topic, cues in value.items():
+            _topic(topic)
+            for cue in cues:
+                _cue_syntax(cue)
+        return value
 
     _subject_cues_parse = validator("subject_words", each_item=True, allow_reuse=True)(
         lambda cls, value: _cue_syntax(value)

@@ -29,7 +29,10 @@ OUT_OF_SCOPE = "out_of_scope"
 Span = Tuple[int, int]
 
 _QUESTION_WORDS = r"how|what|where|when|which|who|why|is|are|do|does|can|could|will|would|should|am"
-_MORE_QUESTIONS = re.compile(rf"\b(?:and|also|plus)\s+(?:{_QUESTION_WORDS})\b")
+_MORE_QUESTIONS = re.compile(
+    rf"\b(?:and|also|plus)\s+(?:{_QUESTION_WORDS})\b"
+    r"|\b(?:y|tambien|ademas)\s+(?:cuanto|cuanta|cuantos|cuantas|que|q|como|donde|cuando|cual|cuales|quien|hay|puedo)\b"
+)
 _NUMBER = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 # "for six years", "5 years as an MA", "2 yrs of experience": a duration said about MA work.
 _YEARS_AS_MA = re.compile(
@@ -98,6 +101,7 @@ class Reading:
     questions: int = 1  # how many questions the message seems to ask
     other_meaning: bool = False  # "CMA" as in the accountants' credential, not ours
     on_subject: bool = True  # names medical assisting or health care (subject_words, credentials, roles)
+    topics: Tuple[str, ...] = ()  # topics the article answers whose words are in the message (topic_words)
 
     @property
     def empty(self) -> bool:
@@ -118,6 +122,7 @@ class Reading:
             questions=int(data.get("questions") or 1),
             other_meaning=bool(data.get("other_meaning")),
             on_subject=bool(data.get("on_subject", True)),
+            topics=tuple(data.get("topics") or ()),
         )
 
 
@@ -190,7 +195,7 @@ def find_situations(kb: Knowledge, words: str) -> Tuple[List[str], Dict[str, str
 
 
 def count_questions(text: str) -> int:
-    words = text.lower()
+    words = fold(text)
     return max(text.count("?"), 1 + len(_MORE_QUESTIONS.findall(words)), 1)
 
 
@@ -262,6 +267,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         questions=count_questions(text),
         other_meaning=means_something_else(kb, words),
         on_subject=on_subject(kb, words),
+        topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
     )
 
 
@@ -350,6 +356,8 @@ def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0,
         parts.append("situation")
     several = "gaps" in parts and reading.questions >= 2
     topic = asked if confidence >= (ASKED_BESIDE_A_GAP if several else ASKED_CONFIDENCE) else None
+    if several and reading.topics and topic not in reading.topics:
+        topic = reading.topics[0]  # the other question's own words ("what do they earn and ...?") over a weak guess
     if "gaps" in parts and not several and not nearest:
         topic = None
     if reading.roles and not reading.gaps and topic not in _ROLE_TOPICS:

@@ -329,9 +329,13 @@ def test_questionnaire_with_a_hung_action_server_says_so_within_seconds():
 
 
 def test_a_follow_up_with_nothing_to_follow_gets_one_reply(stack):
-    """First message "what about the exam": no earlier topic. One request to rephrase, not ten."""
-    replies = stack.send(f"e2e-{uuid.uuid4()}", "what about the exam")
+    """First message "what about that one?": no earlier topic. One request to rephrase, not ten.
+
+    ("What about the exam" names its topic: it is answered as a question about the exam.)
+    """
+    replies = stack.send(f"e2e-{uuid.uuid4()}", "what about that one?")
     assert len(replies) == 1, [reply.get("text", "")[:60] for reply in replies]
+    assert "medical terminology" in reply_text(stack.send(f"e2e-{uuid.uuid4()}", "what about the exam"))
 
 
 def test_a_new_session_starts_without_the_previous_students_answers(stack):

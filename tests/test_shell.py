@@ -95,7 +95,9 @@ def test_shell_answers_from_the_knowledge_file(tmp_path, stack):
 
 
 def test_shell_answers_in_spanish_with_the_same_model(tmp_path, stack):
-    _ask_in_shell(tmp_path, f"{stack.action_url}/webhook", "¿qué es el NCMA?", "la otorga National Center for Competency")
+    _ask_in_shell(
+        tmp_path, f"{stack.action_url}/webhook", "¿qué es el NCMA?", "la otorga National Center for Competency"
+    )
 
 
 def test_shell_without_action_server_says_so_in_the_students_language(tmp_path):
