@@ -56,6 +56,15 @@ def run_coroutine(coroutine: Any) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def run_action(action: str, tracker: Any) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    """Run one of our actions on a hand-built tracker: (messages sent, slots set)."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
 class Conversation:
     """Keeps slots between turns, as Rasa would, so follow-ups can be tested."""
 
@@ -223,3 +232,29 @@ def numbers_in(text: str) -> Tuple[List[str], List[str]]:
     """The figures and the number words in `text` (list markers left out)."""
     text = LIST_MARKER.sub("", text)
     return NUMBER.findall(text), [w.lower() for w in NUMBER_WORDS.findall(text)]
+
+
+# --------------------------------------------------------------------------- browser
+
+# Replaces socket.io-client with a scripted server, for the situations the real bot
+# cannot be made to produce on demand: a reply that never comes and hostile text.
+# window.__sent records what the widget emitted; window.__bot(msg) plays a bot reply.
+SCRIPTED_SOCKET = """
+window.__sent = [];
+window.io = () => {
+  const handlers = {};
+  const fire = (event, arg) => (handlers[event] || []).forEach((handler) => handler(arg));
+  const socket = {
+    connected: false,
+    on(event, handler) { (handlers[event] = handlers[event] || []).push(handler); return socket; },
+    connect() { setTimeout(() => { socket.connected = true; fire('connect'); }); return socket; },
+    disconnect() { socket.connected = false; fire('disconnect', 'io client disconnect'); return socket; },
+    emit(event, data) {
+      window.__sent.push({event, data});
+      if (event === 'session_request') setTimeout(() => fire('session_confirm', 'scripted-session'));
+    },
+  };
+  window.__bot = (message) => fire('bot_uttered', message);
+  return socket.connect();
+};
+"""

@@ -19,7 +19,7 @@ from actions import advisor_wording
 from actions.advisor_rules import SKIPPED, Situation, assess, parse_answer, personal_fit, recommend, recommended
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, DEFAULT_SITE_FILE, KnowledgeError, load_knowledge, load_site
 from cma_stack import ROOT
-from tests.helpers import ACTIONS, KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, numbers_in, run_coroutine
+from tests.helpers import ACTIONS, KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, numbers_in, run_action, run_coroutine
 
 KNOWLEDGE_TEXT = " ".join(DEFAULT_KNOWLEDGE_FILE.read_text(encoding="utf-8").split())
 
@@ -331,12 +331,6 @@ def form_tracker(
     )
 
 
-def run(action: str, tracker: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
 def extract(text: str, intent: str, requested: str, slots: Optional[Dict[str, Any]] = None, confidence: float = 0.9):
     validator = ACTIONS["validate_advisor_form"]
     tracker = form_tracker(text, intent, requested, slots, confidence=confidence)
@@ -404,9 +398,9 @@ def test_unclear_answers_are_asked_again_twice_then_skipped():
 
 
 def test_a_repeated_question_says_what_kind_of_answer_works():
-    messages, _ = run("action_ask_advisor_experience", form_tracker("", "inform", "advisor_experience"))
+    messages, _ = run_action("action_ask_advisor_experience", form_tracker("", "inform", "advisor_experience"))
     assert messages[0]["text"].startswith("How many years") and len(messages[0]["buttons"]) == 3
-    messages, _ = run(
+    messages, _ = run_action(
         "action_ask_advisor_experience",
         form_tracker("", "inform", "advisor_experience", {"advisor_retries": {"advisor_experience": 1}}),
     )
@@ -414,7 +408,7 @@ def test_a_repeated_question_says_what_kind_of_answer_works():
 
 
 def test_why_explains_the_question_on_the_table(kb):
-    messages, _ = run("action_explain_question", form_tracker("why?", "ask_why", "advisor_military"))
+    messages, _ = run_action("action_explain_question", form_tracker("why?", "ask_why", "advisor_military"))
     assert kb.advisor.question("military").why in messages[0]["text"]
 
 
@@ -425,14 +419,14 @@ def test_recommend_keeps_the_result_for_later_answers_and_reports():
         "advisor_military": "no",
         "advisor_focus": "clinical",
     }
-    messages, events = run("action_recommend", form_tracker("clinical", "inform", None, slots))
+    messages, events = run_action("action_recommend", form_tracker("clinical", "inform", None, slots))
     assert events == {"recommendation": ["RMA", "NCMA", "CCMA"]}
     assert "**RMA**" in messages[0]["text"] and messages[1]["text"].startswith("Your next steps:")
     assert {b["payload"] for b in messages[1]["buttons"]} >= {"/talk_to_human", "/start_advisor"}
 
 
 def test_start_clears_earlier_answers():
-    messages, events = run("action_start_advisor", form_tracker("start over", "start_advisor", None))
+    messages, events = run_action("action_start_advisor", form_tracker("start over", "start_advisor", None))
     assert events["advisor_program"] is None and events["recommendation"] is None
     assert "stop" in messages[0]["text"]
 
@@ -442,7 +436,7 @@ def test_a_credential_asked_about_after_the_form_is_personal():
     tracker = form_tracker(
         "tell me about the RMA", "ask_credential_details", None, slots, [{"entity": "credential", "value": "RMA"}]
     )
-    messages, _ = run("action_answer_credential", tracker)
+    messages, _ = run_action("action_answer_credential", tracker)
     assert "With your 5 years of experience" in messages[0]["text"]
 
 
@@ -451,7 +445,7 @@ def test_a_credential_asked_about_after_the_form_is_personal():
 
 def test_talk_to_a_person_gives_the_schools_contact():
     site = load_site()
-    messages, _ = run("action_advisor_contact", form_tracker("human please", "talk_to_human", None))
+    messages, _ = run_action("action_advisor_contact", form_tracker("human please", "talk_to_human", None))
     text = messages[0]["text"]
     for value in (
         site.school,
@@ -464,14 +458,16 @@ def test_talk_to_a_person_gives_the_schools_contact():
 
 
 def test_feedback_is_asked_once_per_topic_and_recorded():
-    messages, events = run("action_answer_pay", form_tracker("what do they earn", "ask_pay", None))
+    messages, events = run_action("action_answer_pay", form_tracker("what do they earn", "ask_pay", None))
     assert messages[-1]["text"] == "Was this helpful?"
     assert [b["payload"] for b in messages[-1]["buttons"]] == [
         '/feedback_positive{"feedback_topic":"pay"}',
         '/feedback_negative{"feedback_topic":"pay"}',
     ]
     assert events["feedback_asked"] == ["pay"]
-    again, events = run("action_answer_pay", form_tracker("and per hour", "ask_pay", None, {"feedback_asked": ["pay"]}))
+    again, events = run_action(
+        "action_answer_pay", form_tracker("and per hour", "ask_pay", None, {"feedback_asked": ["pay"]})
+    )
     assert all(m.get("text") != "Was this helpful?" for m in again) and "feedback_asked" not in events
 
     tracker = form_tracker(
@@ -481,17 +477,17 @@ def test_feedback_is_asked_once_per_topic_and_recorded():
         {"topic": "duties"},
         [{"entity": "feedback_topic", "value": "pay"}],
     )
-    messages, events = run("action_record_feedback", tracker)
+    messages, events = run_action("action_record_feedback", tracker)
     assert events == {"feedback": {"rating": "negative", "topic": "pay"}}
     assert "/talk_to_human" in [b["payload"] for b in messages[0]["buttons"]]
-    messages, events = run(
+    messages, events = run_action(
         "action_record_feedback", form_tracker("that helped", "feedback_positive", None, {"topic": "duties"})
     )
     assert events == {"feedback": {"rating": "positive", "topic": "duties"}}
 
 
 def test_no_feedback_question_in_the_middle_of_the_form():
-    messages, events = run("action_answer_pay", form_tracker("what do they earn?", "ask_pay", "advisor_focus"))
+    messages, events = run_action("action_answer_pay", form_tracker("what do they earn?", "ask_pay", "advisor_focus"))
     assert all(m.get("text") != "Was this helpful?" for m in messages)
 
 
@@ -504,7 +500,7 @@ def test_no_feedback_question_in_the_middle_of_the_form():
     ],
 )
 def test_other_meanings_of_the_acronyms(text, meaning):
-    messages, _ = run("action_answer_other_meaning", form_tracker(text, "ask_other_meaning", None))
+    messages, _ = run_action("action_answer_other_meaning", form_tracker(text, "ask_other_meaning", None))
     assert meaning in messages[0]["text"] and "only cover careers in medical assisting" in messages[0]["text"]
 
 
@@ -539,8 +535,8 @@ def test_a_second_misunderstanding_in_a_row_offers_a_person():
         events = [{"event": "action", "name": name} for name in actions]
         return Tracker("t", {}, {"intent": {"name": "nlu_fallback"}}, events, False, None, {}, "action_listen")
 
-    first, _ = run("action_rephrase", tracker(["action_listen", "action_answer_pay", "action_listen"]))
+    first, _ = run_action("action_rephrase", tracker(["action_listen", "action_answer_pay", "action_listen"]))
     assert first[0]["text"].startswith("Sorry, I didn't quite get that")
-    second, _ = run("action_rephrase", tracker(["action_listen", "action_rephrase", "action_listen"]))
+    second, _ = run_action("action_rephrase", tracker(["action_listen", "action_rephrase", "action_listen"]))
     assert "talk to a person" in second[0]["text"]
     assert "/talk_to_human" in [b["payload"] for b in second[0]["buttons"]]

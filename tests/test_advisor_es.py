@@ -27,7 +27,7 @@ from actions.language import fold
 from actions.translations import numbers
 from actions.wording import LOCALE_DIR, PHRASES, org_ref, say
 from cma_stack import ROOT
-from tests.helpers import ACTIONS, run_coroutine
+from tests.helpers import ACTIONS, run_action, run_coroutine
 
 SPANISH_KNOWLEDGE = SPANISH in WORDED
 needs_spanish_knowledge = pytest.mark.skipif(
@@ -85,12 +85,6 @@ def spanish_tracker(
         active_loop={"name": "advisor_form"} if requested else {},
         latest_action_name="action_listen",
     )
-
-
-def run(action: str, tracker: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
-    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def extract(text: str, requested: str, intent: str = "inform", slots: Optional[Dict[str, Any]] = None):
@@ -314,7 +308,7 @@ def test_the_recommend_action_answers_in_the_conversations_language():
         "advisor_military": "no",
         "advisor_focus": "clinical",
     }
-    messages, events = run("action_recommend", spanish_tracker("clínico", "inform", None, slots))
+    messages, events = run_action("action_recommend", spanish_tracker("clínico", "inform", None, slots))
     assert events == {"recommendation": ["RMA", "NCMA", "CCMA"]}
     assert "**RMA**" in messages[0]["text"] and messages[1]["text"].startswith(say(SPANISH, "Your next steps:"))
     for message in messages:
@@ -322,7 +316,7 @@ def test_the_recommend_action_answers_in_the_conversations_language():
     titles = [b["title"] for b in messages[1]["buttons"]]
     assert say(SPANISH, "Redo the questions") in titles
     assert all(PHRASES.title(SPANISH, t) == t for t in titles)  # already in Spanish
-    english, _ = run("action_recommend", spanish_tracker("clinical", "inform", None, slots, language=ENGLISH))
+    english, _ = run_action("action_recommend", spanish_tracker("clinical", "inform", None, slots, language=ENGLISH))
     assert english[1]["text"].startswith("Your next steps:")
 
 
@@ -332,8 +326,10 @@ def test_the_recommend_action_answers_in_the_conversations_language():
 def test_the_advisor_asks_in_spanish(slot, retries):
     requested = f"advisor_{slot}"
     slots = {"advisor_retries": {requested: retries}} if retries else {}
-    messages, _ = run(f"action_ask_{requested}", spanish_tracker("", "inform", requested, slots))
-    (english,), _ = run(f"action_ask_{requested}", spanish_tracker("", "inform", requested, slots, language=ENGLISH))
+    messages, _ = run_action(f"action_ask_{requested}", spanish_tracker("", "inform", requested, slots))
+    (english,), _ = run_action(
+        f"action_ask_{requested}", spanish_tracker("", "inform", requested, slots, language=ENGLISH)
+    )
     text = messages[0]["text"]
     assert WORDED[SPANISH].advisor.question(slot).ask in text
     assert english_left(text) == [], text
@@ -346,13 +342,13 @@ def test_the_advisor_asks_in_spanish(slot, retries):
 @needs_spanish_knowledge
 @pytest.mark.parametrize("slot", ["program", "experience", "military", "focus"])
 def test_why_is_answered_in_spanish(slot):
-    messages, _ = run("action_explain_question", spanish_tracker("¿por qué?", "ask_why", f"advisor_{slot}"))
+    messages, _ = run_action("action_explain_question", spanish_tracker("¿por qué?", "ask_why", f"advisor_{slot}"))
     assert messages[0]["text"].startswith(WORDED[SPANISH].advisor.question(slot).why)
     assert english_left(messages[0]["text"]) == []
 
 
 def test_the_questionnaire_frame_is_spanish():
-    messages, _ = run(
+    messages, _ = run_action(
         "action_start_advisor", spanish_tracker("quiero saber qué certificación me conviene", "start_advisor")
     )
     assert messages[0]["text"] == say(SPANISH, advisor_wording.advisor_intro()) != advisor_wording.advisor_intro()
@@ -374,7 +370,7 @@ def test_a_credential_asked_about_after_the_form_is_personal_in_spanish():
     tracker = spanish_tracker(
         "háblame de la RMA", "ask_credential_details", None, slots, [{"entity": "credential", "value": "RMA"}]
     )
-    messages, _ = run("action_answer_credential", tracker)
+    messages, _ = run_action("action_answer_credential", tracker)
     note = advisor_wording.personal_note(
         personal_fit(WORDED[SPANISH], Situation("none", "5", "no", "both"), "RMA"), SPANISH
     )
@@ -411,26 +407,30 @@ def test_the_feedback_prompt_and_thanks_are_spanish():
     assert [b.title for b in prompt.buttons] == ["👍 Sí", "👎 No"]
     assert [b.payload for b in prompt.buttons] == [b.payload for b in advisor_wording.feedback_prompt("pay").buttons]
     tracker = spanish_tracker("me sirvió", "feedback_positive", None, {"topic": "pay"})
-    messages, events = run("action_record_feedback", tracker)
+    messages, events = run_action("action_record_feedback", tracker)
     assert messages[0]["text"] == say(SPANISH, "Thanks, glad it helped! 😊")
     assert events == {"feedback": {"rating": "positive", "topic": "pay"}}
-    messages, _ = run(
+    messages, _ = run_action(
         "action_record_feedback", spanish_tracker("no me sirvió", "feedback_negative", None, {"topic": "pay"})
     )
     assert english_left(messages[0]["text"]) == [], messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/talk_to_human", "/start_advisor", "/ask_how_to_become"]
-    messages, _ = run("action_record_feedback", spanish_tracker("bien", "feedback_positive", None, {"topic": None}))
+    messages, _ = run_action(
+        "action_record_feedback", spanish_tracker("bien", "feedback_positive", None, {"topic": None})
+    )
     assert english_left(messages[0]["text"]) == []
 
 
 def test_the_feedback_question_after_an_answer_is_spanish():
-    messages, _ = run("action_answer_pay", spanish_tracker("¿cuánto gana un CMA?", "ask_pay"))
+    messages, _ = run_action("action_answer_pay", spanish_tracker("¿cuánto gana un CMA?", "ask_pay"))
     assert messages[-1]["text"] == say(SPANISH, "Was this helpful?")
     assert [b["title"] for b in messages[-1]["buttons"]] == ["👍 Sí", "👎 No"]
 
 
 def test_the_advising_contact_is_spanish():
-    messages, _ = run("action_advisor_contact", spanish_tracker("quiero hablar con una persona", "talk_to_human"))
+    messages, _ = run_action(
+        "action_advisor_contact", spanish_tracker("quiero hablar con una persona", "talk_to_human")
+    )
     text = messages[0]["text"]
     for value in (
         SITE.school,
@@ -460,7 +460,11 @@ def test_rephrase_and_other_meanings_are_spanish():
 
 
 def test_english_conversations_stay_english():
-    messages, _ = run("action_start_advisor", spanish_tracker("find my credential", "start_advisor", language=ENGLISH))
+    messages, _ = run_action(
+        "action_start_advisor", spanish_tracker("find my credential", "start_advisor", language=ENGLISH)
+    )
     assert messages[0]["text"] == advisor_wording.advisor_intro()
-    messages, _ = run("action_advisor_contact", spanish_tracker("a person please", "talk_to_human", language=ENGLISH))
+    messages, _ = run_action(
+        "action_advisor_contact", spanish_tracker("a person please", "talk_to_human", language=ENGLISH)
+    )
     assert messages[0]["text"] == advisor_wording.advising_contact(SITE).text

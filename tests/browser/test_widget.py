@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cma_stack import Stack, free_port
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -1033,29 +1033,6 @@ def test_a_csp_without_the_chat_server_is_reported(browser: Browser, site: Site)
 
 
 # ------------------------------------------------- scripted server (widget logic only)
-
-# Replaces socket.io-client with a scripted server, for the situations the real bot
-# cannot be made to produce on demand: a reply that never comes and hostile text.
-# window.__sent records what the widget emitted; window.__bot(msg) plays a bot reply.
-SCRIPTED_SOCKET = """
-window.__sent = [];
-window.io = () => {
-  const handlers = {};
-  const fire = (event, arg) => (handlers[event] || []).forEach((handler) => handler(arg));
-  const socket = {
-    connected: false,
-    on(event, handler) { (handlers[event] = handlers[event] || []).push(handler); return socket; },
-    connect() { setTimeout(() => { socket.connected = true; fire('connect'); }); return socket; },
-    disconnect() { socket.connected = false; fire('disconnect', 'io client disconnect'); return socket; },
-    emit(event, data) {
-      window.__sent.push({event, data});
-      if (event === 'session_request') setTimeout(() => fire('session_confirm', 'scripted-session'));
-    },
-  };
-  window.__bot = (message) => fire('bot_uttered', message);
-  return socket.connect();
-};
-"""
 
 
 @pytest.fixture

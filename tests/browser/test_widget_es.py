@@ -35,6 +35,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from cma_stack import Stack, free_port
+from tests.helpers import SCRIPTED_SOCKET
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -501,27 +502,6 @@ def test_data_language_wins_over_the_page(browser: BrowserThread, site: Site, st
 
 # --------------------------------------------------------------------------- scripted server
 
-# Replaces socket.io-client (the development build loads window.io) with a server that confirms
-# a session and answers only when told; window.__sent records what the widget emitted.
-SCRIPTED_SOCKET = """
-window.__sent = [];
-window.io = () => {
-  const handlers = {};
-  const fire = (event, arg) => (handlers[event] || []).forEach((handler) => handler(arg));
-  const socket = {
-    connected: false,
-    on(event, handler) { (handlers[event] = handlers[event] || []).push(handler); return socket; },
-    connect() { setTimeout(() => { socket.connected = true; fire('connect'); }); return socket; },
-    disconnect() { socket.connected = false; fire('disconnect', 'io client disconnect'); return socket; },
-    emit(event, data) {
-      window.__sent.push({event, data});
-      if (event === 'session_request') setTimeout(() => fire('session_confirm', 'scripted-session'));
-    },
-  };
-  window.__bot = (message) => fire('bot_uttered', message);
-  return socket.connect();
-};
-"""
 SCRIPTED_REPLY = {
     "text": "Mira [la AAMA](https://www.aama-ntl.org/).",
     "buttons": [{"title": "¿Cuánto ganan?", "payload": "/ask_pay"}],
