@@ -650,16 +650,18 @@ class Site(_Strict):
     es: Optional[SiteWording] = None
 
     def office(self, language: str) -> str:
-        wording = getattr(self, language, None) if language != ENGLISH else None
-        return wording.office if wording else self.advising.office
+        return self._worded(language, "office")
 
     def contact(self, language: str) -> str:
-        wording = getattr(self, language, None) if language != ENGLISH else None
-        return wording.contact if wording else self.advising.contact
+        return self._worded(language, "contact")
 
     def hours(self, language: str) -> str:
+        return self._worded(language, "hours")
+
+    def _worded(self, language: str, field: str) -> str:
+        """A field of the advising office in `language`, where the file words it; else the English."""
         wording = getattr(self, language, None) if language != ENGLISH else None
-        return wording.hours if wording else self.advising.hours
+        return getattr(wording or self.advising, field)
 
 
 def _advisor_problems(

@@ -10,7 +10,7 @@ message, the page's own language (the widget's `language` metadata) decides.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Iterable, Mapping, Optional, Tuple
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 
 from actions.constants import ENGLISH, LANGUAGE_KEY, LANGUAGES
 
@@ -40,9 +40,14 @@ def page_language(value: Any) -> Optional[str]:
 
 
 def conversation_language(messages: Iterable[UserMessage]) -> str:
-    """The language to answer in after these messages (see the module docstring)."""
+    """The language to answer in after these messages, oldest first (see the module docstring)."""
+    return latest_language(reversed(list(messages)))
+
+
+def latest_language(newest_first: Iterable[UserMessage]) -> str:
+    """conversation_language over messages newest first: it stops at the first that tells."""
     hint = None
-    for parse_data, metadata in reversed(list(messages)):
+    for parse_data, metadata in newest_first:
         language = message_language(parse_data)
         if language:
             return language
@@ -52,8 +57,9 @@ def conversation_language(messages: Iterable[UserMessage]) -> str:
     return hint or ENGLISH
 
 
-def tracker_language(events: Iterable[Mapping[str, Any]]) -> str:
-    """conversation_language over a tracker's events as the action server sees them (dicts)."""
-    return conversation_language(
-        (event.get("parse_data"), event.get("metadata")) for event in events if event.get("event") == "user"
+def tracker_language(events: Sequence[Mapping[str, Any]]) -> str:
+    """The language over a tracker's events as the action server sees them (dicts), read from the
+    newest back, so a long conversation costs no more than its last few messages."""
+    return latest_language(
+        (event.get("parse_data"), event.get("metadata")) for event in reversed(events) if event.get("event") == "user"
     )

@@ -36,7 +36,7 @@ from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 
 from actions.constants import ENGLISH, LANGUAGE_KEY, SPANISH
 from actions.knowledge import Knowledge, load_languages
-from actions.language import conversation_language, fold
+from actions.language import fold, latest_language
 
 _WORD = re.compile(r"[a-zñ]+")
 # Marks only Spanish uses; "¿cuanto?" is Spanish however few its words.
@@ -216,7 +216,7 @@ class BilingualResponses(TemplatedNaturalLanguageGenerator):
     """The domain's responses, picking the variation for the conversation's language.
 
     A response's Spanish variation has `condition: [{type: slot, name: language, value: es}]`;
-    the `language` slot is filled here, per response, from actions/language.py.
+    the `language` slot is filled here, per response, from actions/language.py (newest message first).
     """
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
@@ -230,7 +230,7 @@ class BilingualResponses(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
         filled_slots = tracker.current_slot_values()
-        filled_slots[LANGUAGE_KEY] = conversation_language(
-            (event.parse_data, event.metadata) for event in tracker.events if isinstance(event, UserUttered)
+        filled_slots[LANGUAGE_KEY] = latest_language(
+            (event.parse_data, event.metadata) for event in reversed(tracker.events) if isinstance(event, UserUttered)
         )
         return self.generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import questionnaire_actions, topic_actions
-from actions.knowledge import DEFAULT_KNOWLEDGE_FILE
+from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, PROJECT_ROOT
 
 ACTIONS: Dict[str, Action] = {
     cls().name(): cls()
@@ -258,3 +258,14 @@ window.io = () => {
   return socket.connect();
 };
 """
+
+
+def run_axe(page: Any) -> list:
+    """WCAG 2.1 A/AA violations axe-core finds in a Playwright page as it is now."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"))
+    return page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+        })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )

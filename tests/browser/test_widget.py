@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cma_stack import Stack, free_port
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET, run_axe
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -657,17 +657,6 @@ def test_bot_messages_are_announced(chat: Chat) -> None:
     expect(chat.page.get_by_role("textbox", name="Your message")).to_be_visible()
     expect(chat.page.get_by_role("button", name="Close chat")).to_be_visible()
     expect(chat.page.get_by_role("dialog", name="Medical Assisting Career Chat")).to_be_visible()
-
-
-def run_axe(page: Page) -> list:
-    """WCAG 2.1 A/AA violations axe-core finds in the page as it is now."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(WEB / "node_modules" / "axe-core" / "axe.min.js"))
-    return page.evaluate(
-        """async () => (await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-        })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
 
 
 def test_axe_finds_no_wcag_violations(chat: Chat) -> None:

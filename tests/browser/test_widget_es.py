@@ -35,7 +35,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from cma_stack import Stack, free_port
-from tests.helpers import SCRIPTED_SOCKET
+from tests.helpers import SCRIPTED_SOCKET, run_axe
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -345,17 +345,6 @@ def browser() -> Iterator[BrowserThread]:
     yield thread
     thread.pool.submit(thread._stop).result()
     thread.pool.shutdown()
-
-
-def run_axe(page: Page) -> list:
-    """WCAG 2.1 A/AA violations axe-core finds in the page as it is now (as test_widget.py)."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(WEB / "node_modules" / "axe-core" / "axe.min.js"))
-    return page.evaluate(
-        """async () => (await axe.run(document, {
-            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-        })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
-    )
 
 
 def expect_spanish_ui(chat: Chat) -> None:
