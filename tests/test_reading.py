@@ -79,6 +79,23 @@ def test_the_longest_role_name_wins_and_roles_keep_their_order(kb):
     assert read(kb, "is a CNA closer to an RN or to an MA").roles == ("CNA", "RN")
 
 
+@pytest.mark.parametrize(
+    "text, roles",
+    [
+        ("should I go to medical school or become a medical assistant", ("physician",)),
+        ("¿Cuánto ganan los médicos en Estados Unidos?", ("physician",)),
+        ("¿Cuál es la diferencia entre un asistente médico y un médico?", ("physician",)),
+        ("¿Qué son los PA?", ("PA",)),
+        # the subject itself, and the people an MA assists, are not the physician's role
+        ("¿Cuánto gana un asistente médico?", ()),
+        ("do medical assistants help doctors with exams", ()),
+        ("quiero ser asistente médico", ()),
+    ],
+)
+def test_physicians_are_a_neighbouring_role_only_when_named_as_one(kb, text, roles):
+    assert read(kb, text).roles == roles
+
+
 def test_a_role_question_the_article_answers_keeps_its_topic(kb):
     reading = read(kb, "can a medical assistant become a nurse later")
     assert reading.roles == ("RN",)
