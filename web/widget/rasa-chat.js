@@ -1,10 +1,10 @@
 /*
- * Rasa chat widget 1.0.0: an accessible web chat for Rasa's socket.io channel.
+ * Rasa chat widget 1.1.0: an accessible web chat for Rasa's socket.io channel.
  *
  * Embed (docs/embedding.md) the pinned, minified build with socket.io-client built in:
- *   <script src="/dist/rasa-chat-1.0.0.min.js" integrity="sha384-…" crossorigin="anonymous"
+ *   <script src="/dist/rasa-chat-1.1.0.min.js" integrity="sha384-…" crossorigin="anonymous"
  *           data-server-url="https://chat.example.edu" defer></script>
- * (hashes in web/dist/manifest.json; it loads rasa-chat-1.0.0.min.css next to it, pinned by its
+ * (hashes in web/dist/manifest.json; it loads rasa-chat-1.1.0.min.css next to it, pinned by its
  * own hash), or while developing this file, which loads rasa-chat.css next to it and
  * socket.io-client from ../node_modules/ (or data-socketio-src). `npm run build` makes dist/.
  *
@@ -33,7 +33,7 @@
  *       "message"  handler({from: "user" | "bot", text, buttons: [{title, payload}]}) for each
  *                  new message in the transcript (not for restored history)
  *       "open", "close"  each time the chat is shown or hidden (by the student, the API or expiry)
- *   RasaChat.version     "1.0.0"
+ *   RasaChat.version     "1.1.0"
  * With async loading, queue calls in an array until the script runs (RasaChat.push keeps working):
  *   (window.RasaChat = window.RasaChat || []).push(["on", "open", handler], ["open"]);
  *
@@ -43,7 +43,7 @@
 (() => {
   "use strict";
 
-  const VERSION = "1.0.0"; // = "version" in web/package.json (npm run build checks)
+  const VERSION = "1.1.0"; // = "version" in web/package.json (npm run build checks)
   // Defined by the bundle (web/scripts/build-bundle.mjs): socket.io-client and the pinned stylesheet.
   const BUNDLE = typeof __rasaChatBundle === "object" ? __rasaChatBundle : null;
 
