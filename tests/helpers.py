@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import questionnaire_actions, topic_actions
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, PROJECT_ROOT
 
-ACTIONS: Dict[str, Action] = {
-    cls().name(): cls()
-    for module in (topic_actions, questionnaire_actions)
-    for cls in vars(module).values()
-    if isinstance(cls, type)
-    and issubclass(cls, Action)
-    and cls.__module__ == module.__name__
-    and cls not in (topic_actions.TopicAnswer, questionnaire_actions.AskAdvisorQuestion)
-}
+
+@functools.lru_cache(maxsize=1)
+def _actions() -> Dict[str, Action]:
+    """Our actions by name, imported on first use: importing them loads (and checks) the knowledge
+    files, which tests of the report and of broken knowledge files must not depend on."""
+    from actions import questionnaire_actions, topic_actions
+
+    return {
+        cls().name(): cls()
+        for module in (topic_actions, questionnaire_actions)
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, Action)
+        and cls.__module__ == module.__name__
+        and cls not in (topic_actions.TopicAnswer, questionnaire_actions.AskAdvisorQuestion)
+    }
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ACTIONS":  # `from tests.helpers import ACTIONS`, built on first use
+        return _actions()
+    raise AttributeError(name)
 
 
 def make_tracker(
@@ -58,10 +73,8 @@ def run_coroutine(coroutine: Any) -> Any:
 
 def run_action(action: str, tracker: Any) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
     """Run one of our actions on a hand-built tracker: (messages sent, slots set)."""
-    from rasa_sdk.executor import CollectingDispatcher
-
     dispatcher = CollectingDispatcher()
-    events = run_coroutine(ACTIONS[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
+    events = run_coroutine(_actions()[action].run(dispatcher, tracker, {"slots": {}, "forms": {}}))
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
@@ -74,7 +87,7 @@ class Conversation:
     def ask(self, action_name: str, intent: str, *entities: Tuple[str, str]) -> Tuple[str, List[dict]]:
         dispatcher = CollectingDispatcher()
         tracker = make_tracker(intent, entities, self.slots)
-        events = run_coroutine(ACTIONS[action_name].run(dispatcher, tracker, {}))
+        events = run_coroutine(_actions()[action_name].run(dispatcher, tracker, {}))
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
@@ -269,3 +282,88 @@ def run_axe(page: Any) -> list:
             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
         })).violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"""
     )
+
+
+# --------------------------------------------------------------------------- stored conversations
+# For the insights report: conversations written the way Rasa logs them.
+
+
+def november_2026(day: int, hour: int, minute: int = 0) -> float:
+    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc).timestamp()
+
+
+class TrackerScript:
+    """Builds one sender's events the way Rasa logs them, one turn at a time.
+
+    `page`: the widget's metadata on every message (None: REST, or an old widget). `language`: what
+    addons/language.py put in the parse data (None: the message could not tell; MISSING, the default:
+    stored before there was language detection)."""
+
+    MISSING = object()
+
+    def __init__(self, sender: str, page: Optional[Dict[str, str]] = None) -> None:
+        self.sender = sender
+        self.page = page
+        self.events: List[Event] = []
+        self.time = 0.0
+
+    def session(self, when: float) -> "TrackerScript":
+        self.time = when
+        self.events += [
+            ActionExecuted("action_session_start", timestamp=when),
+            SessionStarted(timestamp=when),
+            ActionExecuted("action_listen", timestamp=when),
+        ]
+        return self
+
+    def say(
+        self,
+        text: str,
+        intent: str,
+        guess: Optional[str] = None,
+        *then: Event,
+        language: Any = MISSING,
+        reply: str = "ok",
+        action: Optional[str] = None,
+        ask_feedback: bool = False,
+    ) -> "TrackerScript":
+        """One turn: the message (`guess`: the runner-up intent), the action's reply and the events it
+        returned (`then`); `ask_feedback` adds the 👍/👎 prompt, in the page's language."""
+        self.time += 30
+        ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
+        parse_data: Dict[str, Any] = {"intent_ranking": ranking}
+        if language is not TrackerScript.MISSING:
+            parse_data["language"] = language
+        self.events.append(
+            UserUttered(
+                text,
+                {"name": intent, "confidence": 0.3},
+                parse_data=parse_data,
+                metadata=dict(self.page) if self.page else None,
+                timestamp=self.time,
+            )
+        )
+        action = action or ("action_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
+        self.events += [ActionExecuted(action, timestamp=self.time), BotUttered(reply, timestamp=self.time)]
+        if ask_feedback:  # as actions/conversation.py does under a topic's first answer
+            spanish = str((self.page or {}).get("language", "")).startswith("es")
+            yes, no, prompt = ("👍 Sí", "👎 No", "¿Te sirvió?") if spanish else ("👍 Yes", "👎 No", "Was this helpful?")
+            buttons = [
+                {"title": yes, "payload": '/feedback_positive{"feedback_topic": "x"}'},
+                {"title": no, "payload": '/feedback_negative{"feedback_topic": "x"}'},
+            ]
+            self.events.append(BotUttered(prompt, data={"buttons": buttons}, timestamp=self.time))
+        for event in then:
+            event.timestamp = self.time
+        self.events += [*then, ActionExecuted("action_listen", timestamp=self.time)]
+        return self
+
+    def thumbs_down(self, topic: str, language: Any = MISSING) -> "TrackerScript":
+        return self.say(
+            "/feedback_negative",
+            "feedback_negative",
+            None,
+            SlotSet("feedback", {"rating": "negative", "topic": topic}),
+            language=language,
+            action="action_record_feedback",
+        )

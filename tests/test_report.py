@@ -8,17 +8,15 @@ is in tests/test_report_rest.py.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -27,11 +25,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
-    BotUttered,
-    Event,
-    SessionStarted,
     SlotSet,
-    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -40,73 +34,13 @@ from insights import metrics, report, triage
 from insights.grouping import group_messages
 from insights.privacy import redact
 from insights.store import read_conversations
+from tests.helpers import TrackerScript as Script
+from tests.helpers import november_2026 as at
+from tests.helpers import run_coroutine
 
 PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
 SENDER_IDS = ["sender-alpha-7f3a", "sender-bravo-91c2", "sender-charlie-0d4e", "sender-delta-55aa", "sender-echo-b7e1"]
 PAY_ANSWER = "Certified medical assistants earn about **$20.76 an hour** ([AAMA](https://www.aama-ntl.org/))."
-
-
-def run_coroutine(coroutine: Any) -> Any:
-    """On its own loop in a thread (Playwright's sync API may hold the main one); not tests.helpers,
-    which imports the actions and so needs a valid knowledge file."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def at(day: int, hour: int, minute: int = 0) -> float:
-    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc).timestamp()
-
-
-class Script:
-    """Builds one sender's events the way Rasa logs them, one turn at a time."""
-
-    def __init__(self, sender: str) -> None:
-        self.sender = sender
-        self.events: List[Event] = []
-        self.time = 0.0
-
-    def session(self, when: float) -> "Script":
-        self.time = when
-        self.events += [
-            ActionExecuted("action_session_start", timestamp=when),
-            SessionStarted(timestamp=when),
-            ActionExecuted("action_listen", timestamp=when),
-        ]
-        return self
-
-    def say(
-        self,
-        text: str,
-        intent: str,
-        guess: Optional[str] = None,
-        *then: Event,
-        reply: str = "ok",
-        action: Optional[str] = None,
-        ask_feedback: bool = False,
-    ) -> "Script":
-        self.time += 30
-        ranking = [{"name": intent, "confidence": 0.3}] + ([{"name": guess, "confidence": 0.2}] if guess else [])
-        self.events.append(
-            UserUttered(
-                text, {"name": intent, "confidence": 0.3}, parse_data={"intent_ranking": ranking}, timestamp=self.time
-            )
-        )
-        action = action or ("action_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
-        bot = BotUttered(reply, timestamp=self.time)
-        # As Rasa logs a custom action: its messages first, then the events it returned.
-        self.events += [ActionExecuted(action, timestamp=self.time), bot]
-        if ask_feedback:  # as actions/conversation.py does under a topic's first answer
-            buttons = [
-                {"title": "👍 Yes", "payload": '/feedback_positive{"feedback_topic": "x"}'},
-                {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "x"}'},
-            ]
-            self.events.append(BotUttered("Was this helpful?", data={"buttons": buttons}, timestamp=self.time))
-        self.events += [*[self._at(e) for e in then], ActionExecuted("action_listen", timestamp=self.time)]
-        return self
-
-    def _at(self, event: Event) -> Event:
-        event.timestamp = self.time
-        return event
 
 
 def feedback(rating: str, topic: str) -> SlotSet:

@@ -10,21 +10,21 @@ tests/test_report.py covers everything else the report counts.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from insights import metrics, report
 from insights.store import read_conversations
+from tests.helpers import TrackerScript as Script
+from tests.helpers import november_2026 as at
+from tests.helpers import run_coroutine
 
 PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
 SPANISH_PAGE = {"language": "es", "page": "/es/index.html"}  # the widget's customData on web/es/
@@ -32,100 +32,22 @@ ENGLISH_PAGE = {"language": "en", "page": "/index.html"}
 SPANISH_PAY = "¿cuánto gana un asistente médico?"
 
 
-def run_coroutine(coroutine: Any) -> Any:
-    """On its own loop in a thread, as tests/test_report.py does (not tests.helpers, which imports the
-    actions and so needs a valid knowledge file in every language)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def at(day: int, hour: int, minute: int = 0) -> float:
-    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc).timestamp()
-
-
-class Script:
-    """One sender's events the way Rasa logs them; `language` is what addons/language.py put in the
-    parse data (None: the message could not tell; MISSING: stored before there was detection)."""
-
-    MISSING = object()
-
-    def __init__(self, sender: str, page: Optional[Dict[str, str]] = None) -> None:
-        self.sender = sender
-        self.page = page  # the widget's metadata on every message (None: REST, or an old widget)
-        self.events: List[Event] = []
-        self.time = 0.0
-
-    def session(self, when: float) -> "Script":
-        self.time = when
-        self.events += [
-            ActionExecuted("action_session_start", timestamp=when),
-            SessionStarted(timestamp=when),
-            ActionExecuted("action_listen", timestamp=when),
-        ]
-        return self
-
-    def say(
-        self,
-        text: str,
-        intent: str,
-        language: Any = MISSING,
-        *then: Event,
-        action: Optional[str] = None,
-        reply: str = "ok",
-        ask_feedback: bool = False,
-    ) -> "Script":
-        self.time += 30
-        parse_data: Dict[str, Any] = {"intent_ranking": [{"name": intent, "confidence": 0.3}]}
-        if language is not Script.MISSING:
-            parse_data["language"] = language
-        self.events.append(
-            UserUttered(
-                text,
-                {"name": intent, "confidence": 0.3},
-                parse_data=parse_data,
-                metadata=dict(self.page) if self.page else None,
-                timestamp=self.time,
-            )
-        )
-        action = action or ("action_rephrase" if intent == "nlu_fallback" else f"action_answer_{intent}")
-        self.events += [ActionExecuted(action, timestamp=self.time), BotUttered(reply, timestamp=self.time)]
-        if ask_feedback:  # as actions/conversation.py does under a topic's first answer
-            buttons = [
-                {"title": "👍 Sí", "payload": '/feedback_positive{"feedback_topic": "pay"}'},
-                {"title": "👎 No", "payload": '/feedback_negative{"feedback_topic": "pay"}'},
-            ]
-            self.events.append(BotUttered("¿Te sirvió?", data={"buttons": buttons}, timestamp=self.time))
-        for event in then:
-            event.timestamp = self.time
-        self.events += [*then, ActionExecuted("action_listen", timestamp=self.time)]
-        return self
-
-    def thumbs_down(self, topic: str) -> "Script":
-        return self.say(
-            "/feedback_negative",
-            "feedback_negative",
-            None,
-            SlotSet("feedback", {"rating": "negative", "topic": topic}),
-            action="action_record_feedback",
-        )
-
-
 def conversations() -> List[Script]:
     # On the Spanish page, in Spanish; a bare "ok" and the buttons count as Spanish too.
     ana = (
         Script("ana", SPANISH_PAGE)
         .session(at(3, 10))
-        .say("/greet", "greet", None, action="utter_greet")
+        .say("/greet", "greet", language=None, action="utter_greet")
         .say(
             SPANISH_PAY,
             "ask_pay",
-            "es",
+            language="es",
             reply="Los asistentes médicos certificados ganan **$20.76 por hora**.",
             ask_feedback=True,
         )
-        .thumbs_down("pay")
-        .say("q onda con el examen", "nlu_fallback", "es")
-        .say("ok", "affirm", None, action="utter_you_are_welcome")
+        .thumbs_down("pay", language=None)
+        .say("q onda con el examen", "nlu_fallback", language="es")
+        .say("ok", "affirm", language=None, action="utter_you_are_welcome")
     )
     # Stored before language detection: no language anywhere. English.
     ben = (
@@ -140,33 +62,33 @@ def conversations() -> List[Script]:
     carla = (
         Script("carla", ENGLISH_PAGE)
         .session(at(4, 9))
-        .say("what is a CMA", "ask_what_is_cma", "en")
-        .say("y cuánto cuesta el examen", "nlu_fallback", "es")
-        .say("CMA?", "nlu_fallback", None)
+        .say("what is a CMA", "ask_what_is_cma", language="en")
+        .say("y cuánto cuesta el examen", "nlu_fallback", language="es")
+        .say("CMA?", "nlu_fallback", language=None)
     )
     # On the Spanish page but writing English: English, the opening /greet included.
     dan = (
         Script("dan", SPANISH_PAGE)
         .session(at(5, 14))
-        .say("/greet", "greet", None, action="utter_greet")
+        .say("/greet", "greet", language=None, action="utter_greet")
         .say(
             "how much do medical assistants earn per hour",
             "ask_pay",
-            "en",
+            language="en",
             reply="Certified medical assistants earn about **$20.76 an hour**.",
             ask_feedback=True,
         )
-        .thumbs_down("pay")
+        .thumbs_down("pay", language=None)
     )
     # Only buttons on the Spanish page (the page's language decides): Spanish.
     eva = (
         Script("eva", {"language": "es-MX", "page": "/es/advising.html"})
         .session(at(6, 16))
-        .say("/greet", "greet", None, action="utter_greet")
-        .say("/ask_pay", "ask_pay", None)
+        .say("/greet", "greet", language=None, action="utter_greet")
+        .say("/ask_pay", "ask_pay", language=None)
     )
     # Before the period: must not count.
-    old = Script("old", SPANISH_PAGE).session(at(1, 12)).say("no entiendo nada de esto", "nlu_fallback", "es")
+    old = Script("old", SPANISH_PAGE).session(at(1, 12)).say("no entiendo nada de esto", "nlu_fallback", language="es")
     return [ana, ben, carla, dan, eva, old]
 
 
