@@ -210,6 +210,12 @@ def means_something_else(kb: Knowledge, words: str) -> bool:
     )
 
 
+def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
+    """Whether the message says an acronym that has other meanings (CMA, NCMA): without one, a guess
+    that another "CMA" is meant has nothing to stand on ("¿los médicos son contratados…?")."""
+    return any(compile_cue(meaning.acronym + "*")[0].search(words) for meaning in kb.other_meanings)
+
+
 def on_subject(kb: Knowledge, words: str) -> bool:
     """Whether a message names medical assisting or health care at all."""
     names = [n for c in kb.credentials for n in (c.id, c.name, *c.synonyms)]

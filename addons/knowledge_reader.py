@@ -48,7 +48,7 @@ from actions.constants import (
 )
 from actions.knowledge import Knowledge, load_knowledge
 from actions.language import fold
-from actions.reading import Reading, read, reading_intent, settle
+from actions.reading import Reading, names_an_ambiguous_acronym, normalise, read, reading_intent, settle
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
@@ -158,7 +158,11 @@ class KnowledgeReader(GraphComponent):
         asked_topic = TOPIC_OF_INTENT.get((sure or {}).get("name", ""))
         reading = settle(self.knowledge, reading, asked_topic)
         routed = reading_intent(self.knowledge, reading, asked_topic, name)
-        if name == OTHER_MEANING and routed != OTHER_MEANING:
+        # Another "CMA" is only meant where an acronym that has other meanings is said.
+        unfounded_other = name == OTHER_MEANING and not names_an_ambiguous_acronym(
+            self.knowledge, normalise(message.get(TEXT) or "")
+        )
+        if name == OTHER_MEANING and routed != OTHER_MEANING and not unfounded_other:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
         if name in CONTROL_INTENTS and not (name == TALK_TO_HUMAN and routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)):
             # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled). Asking for a
@@ -171,18 +175,19 @@ class KnowledgeReader(GraphComponent):
         elif self._mostly_unknown_words(message.get(TEXT) or ""):
             message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
-            decided = self._decide_without_unsupported(name, ranking, reading)
+            decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other)
             if decided:
                 message.set(INTENT, decided, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
 
     def _decide_without_unsupported(
-        self, name: Optional[str], ranking: List[Dict[str, Any]], reading: Reading
+        self, name: Optional[str], ranking: List[Dict[str, Any]], reading: Reading, unfounded_other: bool = False
     ) -> Optional[Dict[str, Any]]:
         """Decide again without the guesses the file can show no evidence for.
 
         The reading intents, and the gap intents (ask_cost, ask_duration) whose gap the
-        message does not name, are only answered on evidence. When one of them is the
+        message does not name, are only answered on evidence, and so is another "CMA" in
+        a message that says no such acronym (`unfounded_other`). When one of them is the
         classifier's guess, or made the guess ambiguous enough for the fallback ("the
         typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
         again to the guesses that remain: the next best, or the fallback. A fallback on a
@@ -191,6 +196,8 @@ class KnowledgeReader(GraphComponent):
 
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
+            if unfounded_other and entry.get("name") == OTHER_MEANING:
+                return True
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 
         real = [r for r in ranking if r.get("name") != NLU_FALLBACK]

@@ -100,6 +100,16 @@ def test_another_cma_is_recognised_by_the_file(reader):
     assert message.get("intent")["name"] == "ask_other_meaning"
 
 
+def test_another_cma_needs_an_acronym_that_has_other_meanings(reader):
+    # "contratados" looks like contract management to the classifier; no CMA or NCMA is said.
+    message = classify(reader, "¿Los médicos son contratados año tras año?", ("ask_other_meaning", 0.86))
+    assert message.get("intent")["name"] == "ask_about_role"
+    message = classify(reader, "who hands out contracts here", ("ask_other_meaning", 0.6), ("ask_duties", 0.3))
+    assert message.get("intent") == {"name": "ask_duties", "confidence": 0.3}
+    message = classify(reader, "what does the NCMA do with contracts", ("ask_other_meaning", 0.9))
+    assert message.get("intent")["name"] == "ask_other_meaning"
+
+
 def test_button_payloads_are_left_alone(reader):
     message = classify(reader, '/ask_exam{"credential":"CMA"}', ("ask_exam", 1.0))
     assert message.get("intent")["name"] == "ask_exam" and message.get("reading") is None
