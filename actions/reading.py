@@ -151,11 +151,15 @@ def settle(kb: Knowledge, reading: Reading, asked_topic: Optional[str]) -> Readi
 
 
 def find_roles(kb: Knowledge, words: str) -> List[str]:
-    """Neighbouring roles named, in order of mention; the longest phrase wins where two overlap."""
+    """Neighbouring roles named, in order of mention; the longest phrase wins where two overlap.
+
+    Hyphens join role names to what surrounds them ("MA-to-RN programs", "pre-nursing"), so they
+    separate words here, in the message and in the names alike ("x-ray tech" = "x ray tech")."""
     hits = []
+    words = words.replace("-", " ")
     for role in kb.roles:
         for synonym in role.synonyms:
-            for found in compile_cue(synonym.replace("|", " "))[0].finditer(words):
+            for found in compile_cue(synonym.replace("|", " ").replace("-", " "))[0].finditer(words):
                 hits.append((found.start(), -(found.end() - found.start()), found.end(), role.id))
     roles: List[str] = []
     taken: List[Span] = []

@@ -54,6 +54,9 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("can she call herself a nurse", "title"),
         ("will a misdemeanor stop me", "job_search"),
         ("i'm a doctor from another country", "foreign_trained"),
+        ("when do I get my test results back", "application"),
+        ("what can a medical assistant not do", "scope_of_practice"),
+        ("¿cuándo salen los resultados del examen?", "application"),
     ],
 )
 def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
@@ -90,9 +93,13 @@ def test_the_longest_role_name_wins_and_roles_keep_their_order(kb):
         ("¿Cuánto gana un asistente médico?", ()),
         ("do medical assistants help doctors with exams", ()),
         ("quiero ser asistente médico", ()),
+        # hyphens join role names to their neighbours
+        ("why don't MA-to-LPN or MA-to-RN programs exist?", ("LPN", "RN")),
+        ("I'm taking pre-nursing classes", ("RN",)),
+        ("is an x ray tech paid more", ("radiology_tech",)),
     ],
 )
-def test_physicians_are_a_neighbouring_role_only_when_named_as_one(kb, text, roles):
+def test_neighbouring_roles_are_named_as_roles(kb, text, roles):
     assert read(kb, text).roles == roles
 
 
