@@ -63,6 +63,7 @@ TOPIC_OF_INTENT = {
     "ask_skills": "skills",
     "ask_career_paths": "career_paths",
     "ask_why_certify": "why_certify",
+    "ask_worth_it": "worth_it",
     "ask_how_to_become": "how_to_become",
     "ask_programs": "programs",
     "ask_exam": "exam",

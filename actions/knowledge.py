@@ -244,6 +244,7 @@ ANSWER_TOPICS = (
     "skills",
     "career_paths",
     "why_certify",
+    "worth_it",
     "how_to_become",
     "programs",
     "exam",

@@ -322,6 +322,7 @@ _ROLE_TOPICS = (
     "skills",
     "career_paths",
     "why_certify",
+    "worth_it",
     "how_to_become",
     "programs",
     "exam",

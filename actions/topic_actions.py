@@ -145,6 +145,10 @@ class ActionAnswerWhyCertify(TopicAnswer):
     topic = "why_certify"
 
 
+class ActionAnswerWorthIt(TopicAnswer):
+    topic = "worth_it"
+
+
 class ActionAnswerHowToBecome(TopicAnswer):
     topic = "how_to_become"
 

@@ -59,8 +59,10 @@ from actions.wording import (
     PROGRAMS,
     RENEWAL,
     SKILLS,
+    START_ADVISOR,
     TALK_TO_ADVISOR,
     WHY,
+    WORTH_IT,
     Answer,
     Button,
     Context,
@@ -276,6 +278,55 @@ def why_certify(kb: Knowledge, ctx: Context) -> Answer:
     return Answer(
         f"{benefits} {topic.employers}{comparison}",
         [CREDENTIALS, HOW_TO_START, PAY],
+    )
+
+
+def worth_it(kb: Knowledge, ctx: Context) -> Answer:
+    """ "Is it worth it?", "is it a good career?": the sources can't judge that for the student, so the
+    reply says so and gives what bears on it (pay and demand); certification and paths are buttons."""
+    language = ctx.language
+    outlook = kb.topics.outlook
+    certified = kb.topics.pay.figure(CERTIFIED)
+    non_certified = kb.topics.pay.figure(NON_CERTIFIED)
+    growth = say(
+        language, "jobs are expected to grow **{growth}** {period}", growth=outlook.growth, period=outlook.period
+    )
+    facts = []
+    if certified and non_certified:
+        facts.append(
+            say(
+                language,
+                "Certified medical assistants average {hourly} an hour {citation}.",
+                hourly=certified.hourly,
+                citation=cite(kb, certified.source, language),
+            )
+        )
+        if non_certified.source == outlook.source:  # one citation for both figures
+            facts.append(
+                say(
+                    language,
+                    "Non-certified ones earn a median {hourly}, and {growth} {citation}.",
+                    hourly=non_certified.hourly,
+                    growth=growth,
+                    citation=cite(kb, outlook.source, language),
+                )
+            )
+        else:
+            facts.append(
+                say(
+                    language,
+                    "Non-certified ones earn a median {hourly} {citation}.",
+                    hourly=non_certified.hourly,
+                    citation=cite(kb, non_certified.source, language),
+                )
+            )
+    if len(facts) < 2:
+        facts.append(_capitalized(growth) + f" {cite(kb, outlook.source, language)}.")
+    sources = [f.source for f in (certified, non_certified) if f] + [outlook.source]
+    lead = say(language, "That depends on what you want from your work; here is what my sources say.")
+    return Answer(
+        f"{lead} {' '.join(facts)}{source_links(kb, sources, language)}",
+        [START_ADVISOR, WHY, CAREER, HOW_TO_START],
     )
 
 
@@ -532,6 +583,7 @@ TOPICS: Dict[str, Composer] = {
     "skills": skills,
     "career_paths": career_paths,
     "why_certify": why_certify,
+    "worth_it": worth_it,
     "how_to_become": how_to_become,
     "programs": programs,
     "exam": exam,
@@ -701,6 +753,7 @@ BUTTON_OF_INTENT: Dict[str, Button] = {
     "ask_skills": SKILLS,
     "ask_career_paths": CAREER,
     "ask_why_certify": WHY,
+    "ask_worth_it": WORTH_IT,
     "ask_how_to_become": HOW_TO_START,
     "ask_programs": PROGRAMS,
     "ask_exam": EXAM,

@@ -57,12 +57,21 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("when do I get my test results back", "application"),
         ("what can a medical assistant not do", "scope_of_practice"),
         ("¿cuándo salen los resultados del examen?", "application"),
+        ("do you enjoy being a medical assistant", "job_satisfaction"),
+        ("is the job physically demanding", "working_conditions"),
     ],
 )
 def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
     reading = read(kb, text)
     assert reading.gaps[:1] == (gap,), reading
     assert reading_intent(kb, reading, None) == ASK_NOT_COVERED
+
+
+@pytest.mark.parametrize(
+    "text", ["are you happy with the answer", "I hope I don't regret this", "what do you like about it"]
+)
+def test_small_talk_and_worries_are_not_questions_about_job_satisfaction(kb, text):
+    assert read(kb, text).gaps == ()
 
 
 def test_a_weaker_gap_inside_a_stronger_one_is_dropped(kb):
