@@ -59,6 +59,12 @@ def test_every_domain_action_is_implemented():
             ["medical terminology", "clinical patient care", "medical laws and ethics"],
         ),
         ("action_answer_renewal", "ask_renewal", [], ["every few years", "renewal fee", "continuing education"]),
+        (
+            "action_answer_worth_it",
+            "ask_worth_it",
+            [],
+            ["depends on what you want", "$20.76", "$17.88", "16 percent", "as of December 1, 2022"],
+        ),
         ("action_answer_credentials", "ask_credentials_list", [], ["CMA", "RMA", "NCMA", "CCMA", "AAMA", "NHA"]),
         (
             "action_answer_credential",
