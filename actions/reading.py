@@ -367,8 +367,10 @@ def answer_plan(reading: Reading, asked: Optional[str], confidence: float = 1.0,
         parts.append("situation")
     several = "gaps" in parts and reading.questions >= 2
     topic = asked if confidence >= (ASKED_BESIDE_A_GAP if several else ASKED_CONFIDENCE) else None
-    if several and reading.topics and topic not in reading.topics:
-        topic = reading.topics[0]  # the other question's own words ("what do they earn and ...?") over a weak guess
+    if (several or (reading.roles and not reading.gaps)) and reading.topics and topic not in reading.topics:
+        # The question's own words over a weak guess: the other question of two ("what do they earn
+        # and ...?"), or what is compared with another role ("who makes more, a CNA or an MA?").
+        topic = reading.topics[0]
     if "gaps" in parts and not several and not nearest:
         topic = None
     if reading.roles and not reading.gaps and topic not in _ROLE_TOPICS:

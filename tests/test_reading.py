@@ -180,9 +180,24 @@ def test_answer_plan_leads_with_what_is_not_covered():
     role = Reading(roles=("CNA",))
     assert answer_plan(role, "pay").topic == "pay"
     assert answer_plan(role, "issuer").topic is None
+    # the comparison's own words over the classifier's guess: "who makes more, a CNA or an MA?"
+    assert answer_plan(Reading(roles=("CNA",), topics=("pay",)), "duties").topic == "pay"
+    assert answer_plan(Reading(roles=("CNA",), topics=("pay",)), "pay", 0.1).topic == "pay"
     situation = Reading(situations=("military",), sets={"military": "yes"})
     assert answer_plan(situation, "eligibility").topic is None  # the situation answer covers it
     assert answer_plan(situation, "pay").parts == ("situation",)
+
+
+@pytest.mark.parametrize(
+    "text, topics",
+    [
+        ("Who makes more money: a medical assistant or a dental assistant?", ("pay",)),
+        ("do nurses or medical assistants make more", ("pay",)),
+        ("what does it take to make the switch from CNA to MA", ()),
+    ],
+)
+def test_what_a_role_comparison_asks_about_is_read_from_its_words(kb, text, topics):
+    assert read(kb, text).topics == topics
 
 
 def test_reading_survives_the_round_trip_through_parse_data(kb):
