@@ -7,11 +7,12 @@ details all come from `knowledge/`; these classes only run the conversation.
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advisor_rules import SKIPPED, parse_answer, recommend
@@ -29,6 +30,7 @@ from actions.advisor_wording import (
 from actions.constants import (
     ACTION_ADVISOR_CONTACT,
     ACTION_RECORD_FEEDBACK,
+    ACTION_REPHRASE,
     ADVISOR_FORM,
     ADVISOR_SLOT_PREFIX,
     ANSWER_INTENTS,
@@ -224,6 +226,13 @@ class ActionRecommend(Action):
         return [SlotSet(SLOT_RECOMMENDATION, advice.credentials)]
 
 
+# Outside the questions, "why?" is about the bot's own asking only when short or when it says so
+# ("why do you need to know that?"); "why is English important for work in the US?" is a question
+# of its own that the classifier took for "why?", and is better asked again than explained away.
+_ABOUT_ASKING = re.compile(r"\b(?:ask|asks|asking|asked|question|questions|know|pregunt\w*|saber)\b")
+SHORT_WHY = 3  # words
+
+
 class ActionExplainQuestion(Action):
     """ "Why do you ask?": the reason for the question on the table, from the knowledge file."""
 
@@ -235,6 +244,9 @@ class ActionExplainQuestion(Action):
         question_slot = requested[len(ADVISOR_SLOT_PREFIX) :] if requested else None
         lang = language(tracker)
         slot = question_slot if question_slot in ADVISOR_SLOTS else None
+        text = fold(tracker.latest_message.get("text") or "")
+        if slot is None and len(text.split()) > SHORT_WHY and not _ABOUT_ASKING.search(text):
+            return [FollowupAction(ACTION_REPHRASE)]
         dispatcher.utter_message(text=advisor_why(_worded(lang), slot, lang))
         return []
 

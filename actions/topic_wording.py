@@ -491,7 +491,7 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
             say(language, "It depends on the credential. Routes the article describes:")
             + "\n"
             + bullets(lines)
-            + f"\n{kb.topics.exam.summary}",
+            + f"\n{kb.topics.skills.on_the_job}",
             [_about(c, language) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
         )
     text = say(

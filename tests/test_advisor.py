@@ -412,6 +412,28 @@ def test_why_explains_the_question_on_the_table(kb):
     assert kb.advisor.question("military").why in messages[0]["text"]
 
 
+@pytest.mark.parametrize(
+    "text, explained",
+    [
+        ("why?", True),
+        ("why do you need to know that", True),
+        ("¿por qué me lo preguntas?", True),
+        # a question of its own the classifier took for "why?": asked again, not explained away
+        ("¿Por qué es importante el inglés para trabajar en Estados Unidos?", False),
+        ("why is the sky blue today", False),
+    ],
+)
+def test_why_outside_the_questions_explains_only_the_bots_own_asking(text, explained):
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(text, "ask_why", None)
+    events = run_coroutine(ACTIONS["action_explain_question"].run(dispatcher, tracker, {}))
+    if explained:
+        assert dispatcher.messages and events == []
+    else:
+        assert not dispatcher.messages
+        assert events == [{"event": "followup", "name": "action_rephrase", "timestamp": None}]
+
+
 def test_recommend_keeps_the_result_for_later_answers_and_reports():
     slots = {
         "advisor_program": "none",
