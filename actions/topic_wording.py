@@ -283,32 +283,36 @@ def why_certify(kb: Knowledge, ctx: Context) -> Answer:
 
 def worth_it(kb: Knowledge, ctx: Context) -> Answer:
     """ "Is it worth it?", "is it a good career?": the sources can't judge that for the student, so the
-    reply says so and gives what bears on it (pay and demand); certification and paths are buttons."""
+    reply says so and gives what bears on it (pay and demand); certification and paths are buttons.
+    A citation shared by neighbouring figures is said once."""
     language = ctx.language
     outlook = kb.topics.outlook
-    certified = kb.topics.pay.figure(CERTIFIED)
-    non_certified = kb.topics.pay.figure(NON_CERTIFIED)
     growth = say(
         language, "jobs are expected to grow **{growth}** {period}", growth=outlook.growth, period=outlook.period
     )
+    certified, non_certified = kb.topics.pay.figure(CERTIFIED), kb.topics.pay.figure(NON_CERTIFIED)
     facts = []
-    if certified and non_certified:
+    if certified:
+        cited = cite(kb, certified.source, language)
         facts.append(
             say(
                 language,
                 "Certified medical assistants average {hourly} an hour {citation}.",
                 hourly=certified.hourly,
-                citation=cite(kb, certified.source, language),
+                citation=cited,
             )
         )
-        if non_certified.source == outlook.source:  # one citation for both figures
+    joined = non_certified is not None and non_certified.source == outlook.source
+    if non_certified:
+        cited = cite(kb, non_certified.source, language)
+        if joined:
             facts.append(
                 say(
                     language,
                     "Non-certified ones earn a median {hourly}, and {growth} {citation}.",
                     hourly=non_certified.hourly,
                     growth=growth,
-                    citation=cite(kb, outlook.source, language),
+                    citation=cited,
                 )
             )
         else:
@@ -317,11 +321,11 @@ def worth_it(kb: Knowledge, ctx: Context) -> Answer:
                     language,
                     "Non-certified ones earn a median {hourly} {citation}.",
                     hourly=non_certified.hourly,
-                    citation=cite(kb, non_certified.source, language),
+                    citation=cited,
                 )
             )
-    if len(facts) < 2:
-        facts.append(_capitalized(growth) + f" {cite(kb, outlook.source, language)}.")
+    if not joined:
+        facts.append(f"{_capitalized(growth)} {cite(kb, outlook.source, language)}.")
     sources = [f.source for f in (certified, non_certified) if f] + [outlook.source]
     lead = say(language, "That depends on what you want from your work; here is what my sources say.")
     return Answer(
