@@ -270,3 +270,16 @@ def test_the_feedback_question_is_not_asked_in_the_shell(channel, asked):
     prompts = [m for m in dispatcher.messages if "helpful" in (m.get("text") or "")]
     assert bool(prompts) is asked, dispatcher.messages
     assert "$20.76" in dispatcher.messages[0]["text"]
+
+
+def test_worth_it_says_every_figure_once_with_its_source(kb):
+    from actions.topic_wording import worth_it
+    from actions.wording import Context
+
+    shared = worth_it(kb, Context()).text
+    assert shared.count("as of December 1, 2022") == 1  # the pay median and the growth share the BLS citation
+    # A growth figure from another source than the median keeps its own sentence and citation.
+    outlook = kb.topics.outlook.copy(update={"source": "article"})
+    apart = worth_it(kb.copy(update={"topics": kb.topics.copy(update={"outlook": outlook})}), Context()).text
+    assert "16 percent" in apart and "(the Coursera article my answers are based on, undated)" in apart
+    assert apart.count("as of December 1, 2022") == 1
