@@ -7,7 +7,6 @@ details all come from `knowledge/`; these classes only run the conversation.
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Any, Dict, List, Text
 
@@ -49,7 +48,7 @@ from actions.conversation import KNOWLEDGE, SITE, WORDED, language, situation, s
 from actions.feedback import counted_ratings, known_topic
 from actions.knowledge import ADVISOR_SLOTS, Knowledge, Option, Question
 from actions.language import fold
-from actions.reading import Reading
+from actions.reading import Reading, asks_why_the_bot_asks
 from actions.wording import org_ref
 
 # An answer that cannot be understood is asked again at most this many times.
@@ -226,13 +225,6 @@ class ActionRecommend(Action):
         return [SlotSet(SLOT_RECOMMENDATION, advice.credentials)]
 
 
-# Outside the questions, "why?" is about the bot's own asking only when short or when it says so
-# ("why do you need to know that?"); "why is English important for work in the US?" is a question
-# of its own that the classifier took for "why?", and is better asked again than explained away.
-_ABOUT_ASKING = re.compile(r"\b(?:ask|asks|asking|asked|question|questions|know|pregunt\w*|saber)\b")
-SHORT_WHY = 3  # words
-
-
 class ActionExplainQuestion(Action):
     """ "Why do you ask?": the reason for the question on the table, from the knowledge file."""
 
@@ -244,8 +236,8 @@ class ActionExplainQuestion(Action):
         question_slot = requested[len(ADVISOR_SLOT_PREFIX) :] if requested else None
         lang = language(tracker)
         slot = question_slot if question_slot in ADVISOR_SLOTS else None
-        text = fold(tracker.latest_message.get("text") or "")
-        if slot is None and len(text.split()) > SHORT_WHY and not _ABOUT_ASKING.search(text):
+        if slot is None and not asks_why_the_bot_asks(tracker.latest_message.get("text") or ""):
+            # "why is English important for work in the US?": a question of its own, asked again
             return [FollowupAction(ACTION_REPHRASE)]
         dispatcher.utter_message(text=advisor_why(_worded(lang), slot, lang))
         return []

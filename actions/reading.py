@@ -214,6 +214,18 @@ def means_something_else(kb: Knowledge, words: str) -> bool:
     )
 
 
+# "Why?" is about the bot's own asking when short or when it says so ("why do you need to know
+# that?"); "why is English important for work in the US?" is a question of its own that the
+# classifier took for "why?".
+_ABOUT_ASKING = re.compile(r"\b(?:ask|asks|asking|asked|question|questions|know|pregunt\w*|saber)\b")
+SHORT_WHY = 3  # words
+
+
+def asks_why_the_bot_asks(text: str) -> bool:
+    words = fold(text)
+    return len(words.split()) <= SHORT_WHY or _ABOUT_ASKING.search(words) is not None
+
+
 def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
     """Whether the message says an acronym that has other meanings (CMA, NCMA): without one, a guess
     that another "CMA" is meant has nothing to stand on ("¿los médicos son contratados…?")."""

@@ -48,13 +48,22 @@ from actions.constants import (
 )
 from actions.knowledge import Knowledge, load_knowledge
 from actions.language import fold
-from actions.reading import Reading, names_an_ambiguous_acronym, normalise, read, reading_intent, settle
+from actions.reading import (
+    Reading,
+    asks_why_the_bot_asks,
+    names_an_ambiguous_acronym,
+    normalise,
+    read,
+    reading_intent,
+    settle,
+)
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
 # "The CMA accounting exam": another CMA altogether; the reading does not override it.
 OTHER_MEANING = "ask_other_meaning"
 TALK_TO_HUMAN = "talk_to_human"
+ASK_WHY = "ask_why"
 
 
 # Words of three letters or more; a message most of whose words the training data never used
@@ -155,24 +164,28 @@ class KnowledgeReader(GraphComponent):
         asked = _asked(ranking)
         sure = asked if asked and asked["confidence"] >= ASKED_CONFIDENCE else None
         name = intent.get("name")
+        text = message.get(TEXT) or ""
         asked_topic = TOPIC_OF_INTENT.get((sure or {}).get("name", ""))
         reading = settle(self.knowledge, reading, asked_topic)
         routed = reading_intent(self.knowledge, reading, asked_topic, name)
         # Another "CMA" is only meant where an acronym that has other meanings is said.
-        unfounded_other = name == OTHER_MEANING and not names_an_ambiguous_acronym(
-            self.knowledge, normalise(message.get(TEXT) or "")
-        )
+        unfounded_other = name == OTHER_MEANING and not names_an_ambiguous_acronym(self.knowledge, normalise(text))
         if name == OTHER_MEANING and routed != OTHER_MEANING and not unfounded_other:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
-        if name in CONTROL_INTENTS and not (name == TALK_TO_HUMAN and routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)):
+        content = routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)
+        if name in CONTROL_INTENTS and not (
+            content and (name == TALK_TO_HUMAN or (name == ASK_WHY and not asks_why_the_bot_asks(text)))
+        ):
             # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled). Asking for a
-            # person about a subject the sources lack gets that subject's answer, which names the advisors.
+            # person about a subject the sources lack gets that subject's answer, which names the advisors;
+            # so does a "why …?" about such a subject rather than about the bot's asking ("why is the
+            # NCLEX so important?").
             routed = None
         if routed == OTHER_MEANING:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
         elif routed:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
-        elif self._mostly_unknown_words(message.get(TEXT) or ""):
+        elif self._mostly_unknown_words(text):
             message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
             decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other)

@@ -110,6 +110,16 @@ def test_another_cma_needs_an_acronym_that_has_other_meanings(reader):
     assert message.get("intent")["name"] == "ask_other_meaning"
 
 
+def test_a_why_question_about_a_subject_the_file_names_is_answered_as_such(reader):
+    # "why?" about the bot's asking stays a control intent; a "why …?" about a role or gap is routed
+    message = classify(reader, "¿Qué es el examen NCLEX y por qué es tan importante?", ("ask_why", 0.59))
+    assert message.get("intent")["name"] == "ask_about_role"
+    message = classify(reader, "why do you need to know if I was a CNA", ("ask_why", 0.9))
+    assert message.get("intent")["name"] == "ask_why"
+    message = classify(reader, "why nursing?", ("ask_why", 0.9))
+    assert message.get("intent")["name"] == "ask_why"
+
+
 def test_button_payloads_are_left_alone(reader):
     message = classify(reader, '/ask_exam{"credential":"CMA"}', ("ask_exam", 1.0))
     assert message.get("intent")["name"] == "ask_exam" and message.get("reading") is None
