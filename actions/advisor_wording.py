@@ -18,6 +18,7 @@ from actions.wording import (
     CREDENTIALS,
     DUTIES,
     ELIGIBILITY,
+    EXAM,
     HOW_TO_START,
     PAY,
     PHRASES,
@@ -183,8 +184,19 @@ def feedback_not_recorded(already_rated: bool, language: str = ENGLISH) -> Answe
 # --- not understood -------------------------------------------------------------------
 
 
-def rephrase(again: bool, language: str = ENGLISH) -> Answer:
-    """Not understood; the second time in a row, a person is offered too."""
+def rephrase(again: bool, language: str = ENGLISH, worried: bool = False) -> Answer:
+    """Not understood; the second time in a row, a person is offered too. A worry with no question in
+    it ("I'm so nervous about my exam next week") is not "not understood": the student is asked what
+    would help (the worry itself is acknowledged before this, actions/conversation.py)."""
+    if worried and not again:
+        return Answer(
+            say(
+                language,
+                "What would you like to know? I can tell you what the exam covers, what the credentials are, "
+                "or which one fits you.",
+            ),
+            [EXAM, CREDENTIALS, START_ADVISOR, TALK_TO_ADVISOR],
+        )
     if again:
         return Answer(
             say(

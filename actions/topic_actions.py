@@ -319,5 +319,7 @@ class ActionRephrase(Action):
         # The previous turn's reply was also a rephrase: the events end "... action_rephrase, action_listen".
         again = len(actions) >= 2 and actions[-2:] == [self.name(), "action_listen"]
         answering_in = language(tracker)
-        utter(dispatcher, rephrase(again, answering_in), answering_in)
+        reading = Reading.from_dict(tracker.latest_message.get(READING_KEY))
+        answer = rephrase(again, answering_in, worried=reading.feeling)
+        utter(dispatcher, answer if again else acknowledging(reading, answer, answering_in), answering_in)
         return []

@@ -49,8 +49,9 @@ NOT_COVERED = re.compile(
 )
 # "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.
 REPHRASE = re.compile(
-    r"didn't quite get that|still not getting it|Did you mean one of these"
-    r"|no te entend[ií] bien|todav[ií]a no te entiendo|te refer[ií]as a (?:una|alguna) de estas",
+    r"didn't quite get that|still not getting it|Did you mean one of these|What would you like to know\?"
+    r"|no te entend[ií] bien|todav[ií]a no te entiendo|te refer[ií]as a (?:una|alguna) de estas"
+    r"|¿Qu[eé] te gustar[ií]a saber\?",
     re.IGNORECASE,
 )
 # The out-of-scope reply and the "you mean another CMA" reply both say this.

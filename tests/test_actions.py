@@ -7,7 +7,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from cma_stack import ROOT
-from tests.helpers import ACTIONS, Conversation, make_tracker, run_coroutine
+from tests.helpers import ACTIONS, Conversation, make_tracker, run_action, run_coroutine
 
 
 def ask(action: str, intent: str, *entities):
@@ -283,3 +283,25 @@ def test_worth_it_says_every_figure_once_with_its_source(kb):
     apart = worth_it(kb.copy(update={"topics": kb.topics.copy(update={"outlook": outlook})}), Context()).text
     assert "16 percent" in apart and "(the Coursera article my answers are based on, undated)" in apart
     assert apart.count("as of December 1, 2022") == 1
+
+
+@pytest.mark.parametrize(
+    "text, language, acknowledged, asked",
+    [
+        ("I'm so nervous about my CCMA test next week, there is so much to review", "en", True, True),
+        ("estoy muy nerviosa por mi examen de la próxima semana", "es", True, True),
+        ("blorf the snargle", "en", False, False),
+    ],
+)
+def test_a_worry_that_asks_nothing_is_heard_not_called_not_understood(kb, text, language, acknowledged, asked):
+    from actions.conversation import WORDED
+    from actions.reading import read
+
+    tracker = make_tracker("nlu_fallback", text=text)
+    tracker.latest_message["reading"] = read(kb, text).as_dict()
+    tracker.events.append({"event": "user", "text": text, "parse_data": {"language": language}})
+    messages, _ = run_action("action_rephrase", tracker)
+    reply = messages[0]["text"]
+    feelings = WORDED[language].feelings.reply
+    assert reply.startswith(feelings) is acknowledged
+    assert ("didn't quite get that" not in reply and "no te entendí" not in reply) is asked

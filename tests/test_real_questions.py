@@ -154,6 +154,13 @@ GAP_ES = "Lo siento, mis fuentes no cubren los reintentos del examen, y prefiero
         ),
         (_q("answer", ["$17.88"]), ["Quiero asegurarme. ¿Te referías a alguna de estas opciones?"], "not_understood"),
         (_q("role", ask=["advisors"]), ["Lo siento, eso está fuera de lo que sé."], "refused"),
+        # a worry with no question: heard, then asked what would help; asked back, not an answer
+        (
+            _q("situation", ["CCMA"]),
+            ["That's a big step, and it's normal to have doubts along the way. What would you like to know?"],
+            "not_understood",
+        ),
+        (_q("situation", ["CCMA"]), ["Es un gran paso. ¿Qué te gustaría saber? Puedo contarte..."], "not_understood"),
         (
             _q("gap", ask=["AAMA"]),
             ["Este es el camino habitual: 1. Elige tu camino. Consulta con la AAMA."],
