@@ -50,7 +50,11 @@ INTENT_FEEDBACK_NEGATIVE = "feedback_negative"
 # Messages that answer the advisor's question rather than change the subject.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "greet", "thanks", "nlu_fallback", "share_situation"})
 # Messages that steer the conversation even when they look like an answer ("never mind").
-CONTROL_INTENTS = frozenset({"stop", "ask_why", "talk_to_human", "start_advisor", "goodbye"})
+ASK_WHY = "ask_why"
+TALK_TO_HUMAN = "talk_to_human"
+CONTROL_INTENTS = frozenset({"stop", ASK_WHY, TALK_TO_HUMAN, "start_advisor", "goodbye"})
+# Another "CMA" (accounting, contract management): a classifier intent the reading can also confirm.
+ASK_OTHER_MEANING = "ask_other_meaning"
 NLU_FALLBACK = "nlu_fallback"
 
 # Which topic answer a classifier intent asks for (used when a reading adds the article's side).

@@ -19,11 +19,10 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from actions.advisor_rules import NUMBER_WORDS, parse_years
-from actions.constants import ASK_ABOUT_ROLE, ASK_NOT_COVERED, GAP_OF_INTENT, SHARE_SITUATION
+from actions.constants import ASK_ABOUT_ROLE, ASK_NOT_COVERED, ASK_OTHER_MEANING, GAP_OF_INTENT, SHARE_SITUATION
 from actions.knowledge import YEARS_FROM_TEXT, Knowledge
 from actions.language import fold
 
-ASK_OTHER_MEANING = "ask_other_meaning"  # a classifier intent the reading can also confirm
 OUT_OF_SCOPE = "out_of_scope"
 
 Span = Tuple[int, int]

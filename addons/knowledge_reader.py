@@ -39,11 +39,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.constants import (
     ASK_ABOUT_ROLE,
     ASK_NOT_COVERED,
+    ASK_OTHER_MEANING,
+    ASK_WHY,
     CONTROL_INTENTS,
     GAP_OF_INTENT,
     NLU_FALLBACK,
     READING_INTENTS,
     READING_KEY,
+    TALK_TO_HUMAN,
     TOPIC_OF_INTENT,
 )
 from actions.knowledge import Knowledge, load_knowledge
@@ -60,10 +63,6 @@ from actions.reading import (
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
-# "The CMA accounting exam": another CMA altogether; the reading does not override it.
-OTHER_MEANING = "ask_other_meaning"
-TALK_TO_HUMAN = "talk_to_human"
-ASK_WHY = "ask_why"
 
 
 # Words of three letters or more; a message most of whose words the training data never used
@@ -169,8 +168,8 @@ class KnowledgeReader(GraphComponent):
         reading = settle(self.knowledge, reading, asked_topic)
         routed = reading_intent(self.knowledge, reading, asked_topic, name)
         # Another "CMA" is only meant where an acronym that has other meanings is said.
-        unfounded_other = name == OTHER_MEANING and not names_an_ambiguous_acronym(self.knowledge, normalise(text))
-        if name == OTHER_MEANING and routed != OTHER_MEANING and not unfounded_other:
+        unfounded_other = name == ASK_OTHER_MEANING and not names_an_ambiguous_acronym(self.knowledge, normalise(text))
+        if name == ASK_OTHER_MEANING and routed != ASK_OTHER_MEANING and not unfounded_other:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
         content = routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)
         if name in CONTROL_INTENTS and not (
@@ -181,7 +180,7 @@ class KnowledgeReader(GraphComponent):
             # so does a "why …?" about such a subject rather than about the bot's asking ("why is the
             # NCLEX so important?").
             routed = None
-        if routed == OTHER_MEANING:
+        if routed == ASK_OTHER_MEANING:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
         elif routed:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)
@@ -209,7 +208,7 @@ class KnowledgeReader(GraphComponent):
 
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
-            if unfounded_other and entry.get("name") == OTHER_MEANING:
+            if unfounded_other and entry.get("name") == ASK_OTHER_MEANING:
                 return True
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 
