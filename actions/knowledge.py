@@ -331,6 +331,8 @@ class Circumstance(_Strict):
     cues: List[str] = Field(min_items=1)
     sets: Dict[str, str] = Field(default_factory=dict)  # advisor slot -> option value ("years": read from text)
     answer_with: List[str] = Field(default_factory=list)
+    # The student already holds a credential: what keeps and grows it (answer_with), not credentials to aim for.
+    holds_credential: bool = False
 
     _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
     _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))

@@ -16,7 +16,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import advisor_wording
-from actions.advisor_rules import SKIPPED, Situation, assess, parse_answer, personal_fit, recommend, recommended
+from actions.advisor_rules import (
+    SKIPPED,
+    Situation,
+    advise_situation,
+    assess,
+    parse_answer,
+    personal_fit,
+    recommend,
+    recommended,
+)
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, DEFAULT_SITE_FILE, KnowledgeError, load_knowledge, load_site
 from cma_stack import ROOT
 from tests.helpers import ACTIONS, KNOWN_NUMBER_WORDS, KNOWN_NUMBERS, numbers_in, run_action, run_coroutine
@@ -562,3 +571,12 @@ def test_a_second_misunderstanding_in_a_row_offers_a_person():
     second, _ = run_action("action_rephrase", tracker(["action_listen", "action_rephrase", "action_listen"]))
     assert "talk to a person" in second[0]["text"]
     assert "/talk_to_human" in [b["payload"] for b in second[0]["buttons"]]
+
+
+def test_a_student_who_already_holds_a_credential_gets_what_keeps_it_not_credentials_to_aim_for(kb):
+    # "I passed the NHA's exam; my practicum starts next week": in a program, and already certified
+    advice = advise_situation(kb, Situation(program="in_progress"), ["in_program", "certified"])
+    assert advice.fits == [] and advice.topics == ["renewal", "career_paths"]
+    # in a program and nothing more: the credentials within reach once it is finished
+    advice = advise_situation(kb, Situation(program="in_progress"), ["in_program"])
+    assert {f.credential for f in advice.fits} >= {"CMA", "RMA"}
