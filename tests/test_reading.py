@@ -59,6 +59,10 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("¿cuándo salen los resultados del examen?", "application"),
         ("do you enjoy being a medical assistant", "job_satisfaction"),
         ("is the job physically demanding", "working_conditions"),
+        ("do MAs get benefits", "working_conditions"),
+        ("I only have a GED, is that ok", "prerequisites"),
+        ("solo tengo el GED, ¿puedo estudiar?", "prerequisites"),
+        ("I was a nurse in the Philippines, can I work as an MA", "foreign_trained"),
     ],
 )
 def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
