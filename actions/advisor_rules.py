@@ -345,12 +345,14 @@ class SituationAdvice:
 def advise_situation(kb: Knowledge, situation: Situation, circumstances: Sequence[str]) -> SituationAdvice:
     """Fits within reach under the advisor rules; situations that set no answer (already certified,
     wants nursing) bring their topics; with nothing to say, the general route. A student who already
-    holds a credential gets what keeps and grows it instead of credentials to aim for."""
+    holds a credential gets what keeps and grows it, and only the credentials they qualify for now."""
     entries = [kb.situation(c) for c in circumstances]
     holding = [e for e in entries if e.holds_credential]
     fits = [f for f in recommended(assess(kb.advisor, situation, kb.credential_ids)) if f.standing != "plan"]
-    if holding:  # "I passed my CCMA exam; my practicum starts next week": no credentials to aim for
-        fits = []
+    if holding:
+        # "I passed my CCMA exam; my practicum starts next week": nothing to aim for once a program is
+        # finished; a second credential they qualify for now ("I'm a CMA and was an army medic") stays.
+        fits = [f for f in fits if f.standing == "ready"]
     unset = [e for e in entries if not any(getattr(situation, slot, None) not in (None, SKIPPED) for slot in e.sets)]
     topics = list(dict.fromkeys(t for e in unset for t in e.answer_with))
     if not fits and not topics:

@@ -573,10 +573,13 @@ def test_a_second_misunderstanding_in_a_row_offers_a_person():
     assert "/talk_to_human" in [b["payload"] for b in second[0]["buttons"]]
 
 
-def test_a_student_who_already_holds_a_credential_gets_what_keeps_it_not_credentials_to_aim_for(kb):
+def test_a_student_who_already_holds_a_credential_gets_what_keeps_it_and_what_they_qualify_for_now(kb):
     # "I passed the NHA's exam; my practicum starts next week": in a program, and already certified
     advice = advise_situation(kb, Situation(program="in_progress"), ["in_program", "certified"])
     assert advice.fits == [] and advice.topics == ["renewal", "career_paths"]
+    # already certified and a US military medic: a second credential they qualify for now stays
+    advice = advise_situation(kb, Situation(military="yes"), ["certified", "military"])
+    assert {f.credential for f in advice.fits} == {"RMA", "NCMA", "CCMA"}
     # in a program and nothing more: the credentials within reach once it is finished
     advice = advise_situation(kb, Situation(program="in_progress"), ["in_program"])
     assert {f.credential for f in advice.fits} >= {"CMA", "RMA"}
