@@ -247,14 +247,25 @@ _FIRST_PERSON = re.compile(
 )
 
 
+@lru_cache(maxsize=16)
+def _role_name_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str], Dict[str, str]]:
+    """One pattern for every role name of several words (longest first), and the role id each stands for."""
+    ids: Dict[str, str] = {}
+    for synonym, role_id in names:
+        phrase = normalise(synonym)
+        if " " in phrase:
+            ids.setdefault(phrase, role_id.lower())
+    alternation = "|".join(re.escape(phrase) for phrase in sorted(ids, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'\-])(?:{alternation})(?![\w'\-])"), ids
+
+
 def mask_role_names(kb: Knowledge, words: str) -> str:
-    """Words inside a role's name are not evidence of a gap: "licensed practical nurse" asks no license question."""
-    for role in kb.roles:
-        for synonym in role.synonyms:
-            phrase = normalise(synonym)
-            if " " in phrase:
-                words = re.sub(rf"(?<![\w'\-]){re.escape(phrase)}(?![\w'\-])", role.id.lower(), words)
-    return words
+    """Words inside a role's name are not evidence of a gap: "licensed practical nurse" asks no license question.
+
+    One compiled pattern for all names: a pattern per name went through `re`'s own cache, which the
+    several hundred names overflow, so every message recompiled them."""
+    pattern, ids = _role_name_pattern(tuple((s, r.id) for r in kb.roles for s in r.synonyms))
+    return pattern.sub(lambda found: ids[found.group(0)], words)
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
