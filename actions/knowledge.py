@@ -469,6 +469,7 @@ class Knowledge(_Strict):
     situations: List[Circumstance] = Field(default_factory=list)
     feelings: Optional[Feelings] = None
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
+    outside_words: List[str] = Field(default_factory=list)  # cues: a question no career answer fits (exam drills)
     topic_words: Dict[str, List[str]] = Field(default_factory=dict)  # topic -> cues naming it
 
     @validator("topic_words")
@@ -479,7 +480,7 @@ class Knowledge(_Strict):
                 _cue_syntax(cue)
         return value
 
-    _subject_cues_parse = validator("subject_words", each_item=True, allow_reuse=True)(
+    _subject_cues_parse = validator("subject_words", "outside_words", each_item=True, allow_reuse=True)(
         lambda cls, value: _cue_syntax(value)
     )
     other_meanings: List[OtherMeaning] = Field(default_factory=list)

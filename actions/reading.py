@@ -101,6 +101,7 @@ class Reading:
     other_meaning: bool = False  # "CMA" as in the accountants' credential, not ours
     on_subject: bool = True  # names medical assisting or health care (subject_words, credentials, roles)
     topics: Tuple[str, ...] = ()  # topics the article answers whose words are in the message (topic_words)
+    outside: bool = False  # a question no career answer fits (outside_words: "which of the following …")
 
     @property
     def empty(self) -> bool:
@@ -122,6 +123,7 @@ class Reading:
             other_meaning=bool(data.get("other_meaning")),
             on_subject=bool(data.get("on_subject", True)),
             topics=tuple(data.get("topics") or ()),
+            outside=bool(data.get("outside")),
         )
 
 
@@ -225,6 +227,40 @@ def asks_why_the_bot_asks(text: str) -> bool:
     return len(words.split()) <= SHORT_WHY or _ABOUT_ASKING.search(words) is not None
 
 
+# A typed question that names nothing of this subject is answered "outside what I know" when the
+# classifier's topic is no surer than this (TOPIC_CONFIDENCE in actions/topic_actions.py, under which
+# a topic is not answered outright either): "¿Qué es el GED?", "what is telemedicine?".
+OFF_SUBJECT_CONFIDENCE = 0.5
+_ASKS_A_QUESTION = re.compile(rf"\?|^\W*(?:{_QUESTION_WORDS})\b")
+OFF_SUBJECT_WORDS = 3  # fewer words ("why?", "how much?") are follow-ups, not questions of their own
+# Words that point back into the conversation ("what do you mean by that?", "¿a qué te refieres?"):
+# such a message is about what was said, not a new subject.
+# So do pronouns: "what do they do all day?" is about medical assistants.
+_POINTS_BACK = re.compile(
+    r"\b(?:you|your|u|that|this|it|they|them|their|he|she|his|her|mean|meant"
+    r"|tu|tus|usted|ustedes|eso|esto|ellos|ellas|refieres|refiere|dijiste|quieres decir)\b"
+)
+
+
+def off_subject_question(reading: Reading, text: str, topic_confidence: float, names_something_new: bool) -> bool:
+    """Whether a question is about something else: it names something the training data never
+    mentions (`names_something_new`: "telemedicine", "hepatitis") and no part of this subject, the
+    knowledge file reads nothing in it, it does not point back into the conversation, and the topic
+    the classifier would answer fits poorly (`topic_confidence`; 0 for a fallback). A question in
+    known words only ("¿qué hacen todo el día?") may be about medical assistants without saying so."""
+    words = fold(text)
+    return (
+        names_something_new
+        and reading.empty
+        and not reading.on_subject
+        and not reading.other_meaning
+        and len(words.split()) >= OFF_SUBJECT_WORDS
+        and _ASKS_A_QUESTION.search(words) is not None
+        and _POINTS_BACK.search(words) is None
+        and topic_confidence < OFF_SUBJECT_CONFIDENCE
+    )
+
+
 def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
     """Whether the message says an acronym that has other meanings (CMA, NCMA): without one, a guess
     that another "CMA" is meant has nothing to stand on ("¿los médicos son contratados…?")."""
@@ -300,6 +336,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         other_meaning=means_something_else(kb, words),
         on_subject=on_subject(kb, words),
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
+        outside=_best_match(kb.outside_words, words) is not None,
     )
 
 
@@ -316,6 +353,8 @@ def reading_intent(
     reading = settle(kb, reading, asked_topic)
     if reading.other_meaning:
         return ASK_OTHER_MEANING
+    if reading.outside:
+        return OUT_OF_SCOPE
     if reading.gaps and (reading.on_subject or classified != OUT_OF_SCOPE):
         if reading.gaps == (GAP_OF_INTENT.get(classified or ""),) and reading.questions < 2:
             return None  # "how much is the exam?" classified ask_cost is answered as that gap already

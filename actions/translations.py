@@ -69,6 +69,7 @@ VOCABULARY = (
     "feelings.cues",
     "other_meanings[].cues",
     "subject_words",
+    "outside_words",
     "topic_words.*",
     "vocabulary.*.*",
     "advisor.questions[].options[].phrases",

@@ -49,7 +49,17 @@ CHAT_WORDS = {
 LEXICON_FILE = "lexicon.json"
 # Fields of the knowledge file that hold a language's vocabulary rather than its wording
 # (every language's cues are read for every message, so they say nothing of its language).
-VOCABULARY_FIELDS = {"cues", "synonyms", "phrases", "none_phrases", "subject_words", "vocabulary", "id", "url"}
+VOCABULARY_FIELDS = {
+    "cues",
+    "synonyms",
+    "phrases",
+    "none_phrases",
+    "subject_words",
+    "outside_words",
+    "vocabulary",
+    "id",
+    "url",
+}
 
 
 def _worded(english: Any, other: Any) -> Iterable[Tuple[str, str]]:

@@ -90,6 +90,20 @@ def test_a_role_guess_without_evidence_falls_to_the_next_best_intent(reader):
     assert message.get("intent")["name"] == "nlu_fallback"
 
 
+def test_an_off_subject_question_in_words_never_trained_on_is_outside_what_the_bot_knows(kb):
+    """ "What is telemedicine?" is answered "outside what I know", not "please rephrase"; a question in
+    the training data's words ("¿qué hacen todo el día?") is left to the classifier and the fallback."""
+    reader = KnowledgeReader(kb, vocabulary={"what", "they", "que", "hacen", "todo", "dia"})
+    message = classify(reader, "what is telemedicine?", ("ask_what_is_cma", 0.3), ("ask_exam", 0.2))
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    message = classify(reader, "what is telemedicine?", ("nlu_fallback", 0.25), ("ask_exam", 0.2))
+    assert message.get("intent")["name"] == "out_of_scope"
+    message = classify(reader, "¿qué hacen todo el día?", ("nlu_fallback", 0.25), ("ask_duties", 0.22))
+    assert message.get("intent")["name"] == "nlu_fallback"
+    message = classify(reader, "what is telemedicine?", ("stop", 0.3), ("ask_exam", 0.2))
+    assert message.get("intent")["name"] == "stop"  # control intents are not judged
+
+
 def test_a_not_covered_guess_without_a_subject_the_file_names_falls_back_too(reader):
     message = classify(reader, "what about the thing with the paperwork", ("ask_not_covered", 0.5), ("ask_duties", 0.3))
     assert message.get("intent") == {"name": "ask_duties", "confidence": 0.3}

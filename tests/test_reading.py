@@ -12,12 +12,14 @@ from actions.reading import (
     ASK_ABOUT_ROLE,
     ASK_NOT_COVERED,
     ASK_OTHER_MEANING,
+    OUT_OF_SCOPE,
     SHARE_SITUATION,
     Reading,
     answer_plan,
     count_questions,
     match_cue,
     normalise,
+    off_subject_question,
     read,
     reading_intent,
     settle,
@@ -161,6 +163,49 @@ def test_another_cma_is_recognised_before_anything_else(kb):
     reading = read(kb, "is the CMA exam harder than the CPA exam")
     assert reading.other_meaning
     assert reading_intent(kb, reading, None) == ASK_OTHER_MEANING
+
+
+@pytest.mark.parametrize(
+    "text, other",
+    [
+        ("Why isn't my CMA CGM package moving in the package tracking history?", True),
+        ("my toddler has CMA, which formula milk is safe?", True),
+        ("how do I prepare a CMA for a home seller as a realtor?", True),
+        ("Can I be a member of CMAA without joining a club?", True),
+        ("¿Dónde rastreo mi contenedor de CMA CGM?", True),
+        # the same words about this subject: not another CMA
+        ("Can a CMA give allergy shots?", False),
+        ("I'm Canadian, can I take the CMA exam in the US?", False),
+        ("can a CMA work in a clinic for babies?", False),
+    ],
+)
+def test_other_things_called_cma_are_recognised_only_by_their_own_words(kb, text, other):
+    assert read(kb, text).other_meaning is other
+
+
+def test_exam_practice_items_are_outside_what_the_bot_knows(kb):
+    """A drill question asks for clinical knowledge, not about the career, whatever it names."""
+    reading = read(kb, "The medical assistant takes a temperature of 101.4F. Which of the following drugs is likely?")
+    assert reading.outside and reading_intent(kb, reading, "duties") == OUT_OF_SCOPE
+    assert read(kb, "¿Cuál de los siguientes NO es un signo vital?").outside
+    assert not read(kb, "which certification should I get first?").outside
+
+
+@pytest.mark.parametrize(
+    "text, confidence, new_words, outside",
+    [
+        ("what is telemedicine?", 0.3, True, True),
+        ("¿Qué es la acupuntura?", 0.0, True, True),
+        ("what is telemedicine?", 0.7, True, False),  # the classifier is sure of a topic
+        ("what is telemedicine?", 0.3, False, False),  # known words only: may be about MAs unsaid
+        ("what do they mean by telemedicine?", 0.0, True, False),  # points back into the conversation
+        ("is telemedicine part of a medical assistant program?", 0.3, True, False),  # names the subject
+        ("telemedicine", 0.0, True, False),  # too short to be a question of its own
+        ("how many times can I retake it?", 0.3, True, False),  # the file reads a gap in it
+    ],
+)
+def test_a_question_about_something_else_is_told_apart(kb, text, confidence, new_words, outside):
+    assert off_subject_question(read(kb, text), text, confidence, new_words) is outside
 
 
 def test_worries_are_heard(kb):
