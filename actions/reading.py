@@ -153,11 +153,12 @@ def settle(kb: Knowledge, reading: Reading, asked_topic: Optional[str]) -> Readi
 
 def find_roles(kb: Knowledge, words: str) -> List[str]:
     """Neighbouring roles named, in order of mention; the longest phrase wins where two overlap.
+    A body's name is not a role ("American Medical Technologists" names no lab technologist).
 
     Hyphens join role names to what surrounds them ("MA-to-RN programs", "pre-nursing"), so they
     separate words here, in the message and in the names alike ("x-ray tech" = "x ray tech")."""
     hits = []
-    words = words.replace("-", " ")
+    words = mask_body_names(kb, words).replace("-", " ")
     for role in kb.roles:
         for synonym in role.synonyms:
             for found in compile_cue(synonym.replace("|", " ").replace("-", " "))[0].finditer(words):
@@ -285,7 +286,7 @@ _FIRST_PERSON = re.compile(
 
 @lru_cache(maxsize=16)
 def _role_name_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str], Dict[str, str]]:
-    """One pattern for every role name of several words (longest first), and the role id each stands for."""
+    """One pattern for every name of several words (longest first), and the id each stands for."""
     ids: Dict[str, str] = {}
     for synonym, role_id in names:
         phrase = normalise(synonym)
@@ -293,6 +294,14 @@ def _role_name_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str]
             ids.setdefault(phrase, role_id.lower())
     alternation = "|".join(re.escape(phrase) for phrase in sorted(ids, key=len, reverse=True))
     return re.compile(rf"(?<![\w'\-])(?:{alternation})(?![\w'\-])"), ids
+
+
+def mask_body_names(kb: Knowledge, words: str) -> str:
+    """Organizations' and credentials' names of several words replaced by their ids."""
+    names = [(n, o.id) for o in kb.organizations for n in (o.name, *o.synonyms)]
+    names += [(n, c.id) for c in kb.credentials for n in (c.name, *c.synonyms)]
+    pattern, ids = _role_name_pattern(tuple(names))
+    return pattern.sub(lambda found: ids[found.group(0)], words)
 
 
 def mask_role_names(kb: Knowledge, words: str) -> str:

@@ -306,3 +306,9 @@ def test_the_nearest_topic_follows_a_kind_of_detail_but_not_a_subject_gap():
     assert answer_plan(detail, "renewal", 0.6, nearest=True).topic == "renewal"
     assert answer_plan(detail, "renewal", 0.1, nearest=True).topic is None  # not sure what was asked
     assert answer_plan(Reading(gaps=("exam_retakes",), questions=1), "exam", 0.9).topic is None
+
+
+def test_a_body_named_after_a_job_is_not_that_neighbouring_role(kb):
+    """ "American Medical Technologists" issues the RMA; it names no lab technologist."""
+    assert read(kb, "who runs American Medical Technologists?").roles == ()
+    assert read(kb, "do medical technologists earn more than MAs?").roles == ("lab_tech",)
