@@ -10,13 +10,15 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import DEFAULT_KNOWLEDGE_FILE, PROJECT_ROOT
+from addons.language import VOCABULARY_FIELDS
 
 
 @functools.lru_cache(maxsize=1)
@@ -225,17 +227,36 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 NUMBER_WORDS = re.compile(
     r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|million|dozen|half"
-    # Spanish ("un"/"una"/"uno" are also articles, so left out)
-    r"|cero|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciséis|"
+    # Spanish ("un"/"una"/"uno" are also articles, and "once" is English too: "once you finish", so left out)
+    r"|cero|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|trece|catorce|quince|dieciséis|"
     r"diecisiete|dieciocho|diecinueve|veinte|treinta|cuarenta|cincuenta|cien|ciento|mil|millón|millones|docena)\b",
     re.IGNORECASE,
 )
 # "1. Choose your path" is a list marker, not a fact.
 LIST_MARKER = re.compile(r"^\d+\. ", re.MULTILINE)
 
-# The knowledge file and its wording in every language (knowledge/cma.es.yml).
+# Fields that hold words people type, not facts: a "6 months" in a gap's cues is no source for a 6.
+_VOCABULARY_FIELDS = VOCABULARY_FIELDS | {"topic_words"}
+
+
+def _wording(node: Any) -> Iterator[str]:
+    """Every value of a knowledge file outside its vocabulary fields, as text."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in _VOCABULARY_FIELDS:
+                yield from _wording(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _wording(item)
+    elif node is not None:
+        yield str(node)
+
+
+# The knowledge file's wording in every language (knowledge/cma.es.yml), its vocabulary left out.
 _KNOWLEDGE_TEXT = "\n".join(
-    path.read_text(encoding="utf-8") for path in sorted(DEFAULT_KNOWLEDGE_FILE.parent.glob("cma*.yml"))
+    text
+    for path in sorted(DEFAULT_KNOWLEDGE_FILE.parent.glob("cma*.yml"))
+    for text in _wording(yaml.safe_load(path.read_text(encoding="utf-8")))
 )
 KNOWN_NUMBERS = set(NUMBER.findall(_KNOWLEDGE_TEXT))
 KNOWN_NUMBER_WORDS = {w.lower() for w in NUMBER_WORDS.findall(_KNOWLEDGE_TEXT)}
