@@ -332,3 +332,8 @@ def test_the_team_s_own_questions_about_gaps_and_roles_are_read_as_such(kb, kind
     assert {subject for subject, _ in asked} <= known
     missed = [(subject, text) for subject, text in asked if subject not in getattr(read(kb, text), kind)]
     assert len(missed) <= (1 - OWN_RECALL) * len(asked), missed
+
+
+def test_asking_whether_one_may_work_as_an_ma_is_not_saying_one_does(kb):
+    assert read(kb, "can i work as an ma without being certified?").situations == ()
+    assert "working_ma" in read(kb, "I've been working as an MA for two years, what should I get?").situations
