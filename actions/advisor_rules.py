@@ -342,10 +342,13 @@ class SituationAdvice:
     topics: List[str]
 
 
-def advise_situation(kb: Knowledge, situation: Situation, circumstances: Sequence[str]) -> SituationAdvice:
+def advise_situation(
+    kb: Knowledge, situation: Situation, circumstances: Sequence[str], held: Optional[str] = None
+) -> SituationAdvice:
     """Fits within reach under the advisor rules; situations that set no answer (already certified,
     wants nursing) bring their topics; with nothing to say, the general route. A student who already
-    holds a credential gets what keeps and grows it, and only the credentials they qualify for now."""
+    holds a credential gets what keeps and grows it, and only the credentials they qualify for now;
+    `held` names it where the student did ("I passed the NHA's exam": the CCMA)."""
     entries = [kb.situation(c) for c in circumstances]
     holding = [e for e in entries if e.holds_credential]
     fits = [f for f in recommended(assess(kb.advisor, situation, kb.credential_ids)) if f.standing != "plan"]
@@ -357,4 +360,5 @@ def advise_situation(kb: Knowledge, situation: Situation, circumstances: Sequenc
     topics = list(dict.fromkeys(t for e in unset for t in e.answer_with))
     if not fits and not topics:
         topics = ["how_to_become"]
-    return SituationAdvice([e.label for e in entries], fits, topics[:2])
+    labels = [f"{e.label} ({held})" if e.holds_credential and held else e.label for e in entries]
+    return SituationAdvice(labels, fits, topics[:2])

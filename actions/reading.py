@@ -262,6 +262,21 @@ def off_subject_question(reading: Reading, text: str, topic_confidence: float, n
     )
 
 
+# Words of a plan or a question ("I'm certified and want the RMA", "should I get the CCMA?"): a
+# credential named beside them is an aim, not the one the student holds.
+_AIMS = re.compile(
+    r"\b(?:want|wanna|plan|planning|hope|hoping|going to|gonna|thinking|considering|should|could|would|will|next"
+    r"|quiero|quisiera|pienso|planeo|deberia|podria|voy a)\b"
+)
+
+
+def held_credential(text: str, named: Sequence[str]) -> Optional[str]:
+    """The credential a student who says they are certified holds: the only one the message names
+    (directly or by its issuer), unless the message speaks of plans or asks what to get."""
+    named = list(dict.fromkeys(named))
+    return named[0] if len(named) == 1 and _AIMS.search(fold(text)) is None else None
+
+
 def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
     """Whether the message says an acronym that has other meanings (CMA, NCMA): without one, a guess
     that another "CMA" is meant has nothing to stand on ("¿los médicos son contratados…?")."""

@@ -45,7 +45,7 @@ from actions.conversation import (
     worded,
 )
 from actions.knowledge import ASKED_TOPIC
-from actions.reading import Reading, answer_plan
+from actions.reading import Reading, answer_plan, held_credential
 from actions.topic_wording import GAP_TOPICS, TOPICS, TOPICS_BY_ENTITY, clarify, gap_answer, role_answer
 from actions.wording import Answer, Context
 
@@ -281,6 +281,9 @@ class ActionAnswerReading(TopicAnswer):
         nearest = leading is not None and ASKED_TOPIC in leading.answer_with
         plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0), nearest)
         personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
+        said = message_entities(tracker)
+        named = said.get(ENTITY_CREDENTIAL, []) + [c for c in map(issued_by, said.get(ENTITY_ORGANIZATION, [])) if c]
+        text = tracker.latest_message.get("text") or ""
         # The reading works on the knowledge's ids; the answers (and the advice's reasons) are worded in ctx.language.
         kb = worded(ctx)
         answers: List[Answer] = []
@@ -290,7 +293,7 @@ class ActionAnswerReading(TopicAnswer):
             elif part == "roles":
                 answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
             elif part == "situation":
-                advice = advise_situation(kb, personal, reading.situations)
+                advice = advise_situation(kb, personal, reading.situations, held_credential(text, named))
                 texts = [compose(t, ctx).text for t in advice.topics]
                 answers.append(situation_answer(kb, advice, texts, ctx.language))
         fixed = [t for t in (leading.answer_with if leading else []) if t != ASKED_TOPIC]

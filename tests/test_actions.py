@@ -305,3 +305,25 @@ def test_a_worry_that_asks_nothing_is_heard_not_called_not_understood(kb, text, 
     feelings = WORDED[language].feelings.reply
     assert reply.startswith(feelings) is acknowledged
     assert ("didn't quite get that" not in reply and "no te entendí" not in reply) is asked
+
+
+@pytest.mark.parametrize(
+    "text, entities, held",
+    [
+        # the issuer named: the one credential it gives
+        ("I have passed the National Healthcareer Association's certification exam!", [("organization", "NHA")], "CCMA"),
+        ("I'm already certified, I got my RMA last year", [("credential", "RMA")], "RMA"),
+        # an aim, not what they hold
+        ("I'm already certified, should I get the CCMA too?", [("credential", "CCMA")], None),
+        ("I'm already certified, no idea which one", [], None),
+    ],
+)
+def test_a_certified_student_hears_the_credential_they_named(kb, text, entities, held):
+    from actions.reading import read
+
+    tracker = make_tracker("share_situation", entities, text=text)
+    tracker.latest_message["reading"] = {**read(kb, text).as_dict(), "asked": None}
+    messages, _ = run_action("action_answer_reading", tracker)
+    said = messages[0]["text"].split("\n")[0]
+    assert "already certified" in said
+    assert (f"already certified ({held})" in said) if held else ("already certified (" not in said)
