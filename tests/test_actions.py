@@ -311,7 +311,7 @@ def test_a_worry_that_asks_nothing_is_heard_not_called_not_understood(kb, text, 
     "text, entities, held",
     [
         # the issuer named: the one credential it gives
-        ("I have passed the National Healthcareer Association's certification exam!", [("organization", "NHA")], "CCMA"),
+        ("I have passed the National Healthcareer Association's exam!", [("organization", "NHA")], "CCMA"),
         ("I'm already certified, I got my RMA last year", [("credential", "RMA")], "RMA"),
         # an aim, not what they hold
         ("I'm already certified, should I get the CCMA too?", [("credential", "CCMA")], None),
