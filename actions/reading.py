@@ -300,7 +300,7 @@ _FIRST_PERSON = re.compile(
 
 
 @lru_cache(maxsize=16)
-def _role_name_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str], Dict[str, str]]:
+def _names_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str], Dict[str, str]]:
     """One pattern for every name of several words (longest first), and the id each stands for."""
     ids: Dict[str, str] = {}
     for synonym, role_id in names:
@@ -315,7 +315,7 @@ def mask_body_names(kb: Knowledge, words: str) -> str:
     """Organizations' and credentials' names of several words replaced by their ids."""
     names = [(n, o.id) for o in kb.organizations for n in (o.name, *o.synonyms)]
     names += [(n, c.id) for c in kb.credentials for n in (c.name, *c.synonyms)]
-    pattern, ids = _role_name_pattern(tuple(names))
+    pattern, ids = _names_pattern(tuple(names))
     return pattern.sub(lambda found: ids[found.group(0)], words)
 
 
@@ -324,7 +324,7 @@ def mask_role_names(kb: Knowledge, words: str) -> str:
 
     One compiled pattern for all names: a pattern per name went through `re`'s own cache, which the
     several hundred names overflow, so every message recompiled them."""
-    pattern, ids = _role_name_pattern(tuple((s, r.id) for r in kb.roles for s in r.synonyms))
+    pattern, ids = _names_pattern(tuple((s, r.id) for r in kb.roles for s in r.synonyms))
     return pattern.sub(lambda found: ids[found.group(0)], words)
 
 

@@ -281,9 +281,6 @@ class ActionAnswerReading(TopicAnswer):
         nearest = leading is not None and ASKED_TOPIC in leading.answer_with
         plan = answer_plan(reading, asked, float(guess.get("confidence") or 0.0), nearest)
         personal = Situation(**{**situation(tracker).__dict__, **reading.sets})
-        said = message_entities(tracker)
-        named = said.get(ENTITY_CREDENTIAL, []) + [c for c in map(issued_by, said.get(ENTITY_ORGANIZATION, [])) if c]
-        text = tracker.latest_message.get("text") or ""
         # The reading works on the knowledge's ids; the answers (and the advice's reasons) are worded in ctx.language.
         kb = worded(ctx)
         answers: List[Answer] = []
@@ -293,7 +290,8 @@ class ActionAnswerReading(TopicAnswer):
             elif part == "roles":
                 answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
             elif part == "situation":
-                advice = advise_situation(kb, personal, reading.situations, held_credential(text, named))
+                held = held_credential(tracker.latest_message.get("text") or "", self.credentials_named(tracker))
+                advice = advise_situation(kb, personal, reading.situations, held)
                 texts = [compose(t, ctx).text for t in advice.topics]
                 answers.append(situation_answer(kb, advice, texts, ctx.language))
         fixed = [t for t in (leading.answer_with if leading else []) if t != ASKED_TOPIC]
@@ -307,6 +305,13 @@ class ActionAnswerReading(TopicAnswer):
         events: List[EventType] = [SlotSet(slot_name(slot), value) for slot, value in reading.sets.items()]
         events += remember(topics[-1], ctx) if topics else [SlotSet(SLOT_TOPIC, None)]
         return events + ask_feedback(dispatcher, tracker, plan.feedback_topic)
+
+    @staticmethod
+    def credentials_named(tracker: Tracker) -> List[str]:
+        """The credentials the message names, directly or by the one body that issues each."""
+        said = message_entities(tracker)
+        issued = [issued_by(org) for org in said.get(ENTITY_ORGANIZATION, [])]
+        return said.get(ENTITY_CREDENTIAL, []) + [c for c in issued if c]
 
 
 class ActionRephrase(Action):

@@ -52,6 +52,7 @@ from actions.constants import (
 from actions.knowledge import Knowledge, load_knowledge
 from actions.language import fold
 from actions.reading import (
+    OFF_SUBJECT_CONFIDENCE,
     OUT_OF_SCOPE,
     Reading,
     asks_why_the_bot_asks,
@@ -151,9 +152,21 @@ class KnowledgeReader(GraphComponent):
             return False
         return sum(w in self.vocabulary for w in words) < KNOWN_WORDS_NEEDED * len(words)
 
-    def _has_unknown_words(self, text: str) -> bool:
-        """Whether the message uses a word (three letters or more) no training example uses."""
-        return self.vocabulary is not None and any(w not in self.vocabulary for w in _WORD.findall(fold(text)))
+    def _about_something_else(self, intent: Dict[str, Any], reading: Reading, text: str) -> bool:
+        """A question that names nothing of this subject, answered with a weak topic guess or not at all
+        ("what is telemedicine?"), is outside what the assistant knows, not a misunderstanding to rephrase.
+        Chat, control and form answers are not judged here, nor is "what do you mean?" (reading.py)."""
+        name = intent.get("name")
+        if name == NLU_FALLBACK:
+            confidence = 0.0
+        elif name in TOPIC_OF_INTENT:
+            confidence = float(intent.get("confidence") or 0.0)
+        else:
+            return False
+        if reading.on_subject or not reading.empty or confidence >= OFF_SUBJECT_CONFIDENCE:
+            return False  # most messages stop here, before their words are looked up
+        unknown = self.vocabulary is not None and any(w not in self.vocabulary for w in _WORD.findall(fold(text)))
+        return off_subject_question(reading, text, confidence, unknown)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -196,7 +209,7 @@ class KnowledgeReader(GraphComponent):
             decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other)
             if decided:
                 message.set(INTENT, decided, add_to_output=True)
-            if _about_something_else(message.get(INTENT) or {}, reading, text, self._has_unknown_words(text)):
+            if self._about_something_else(message.get(INTENT) or {}, reading, text):
                 message.set(INTENT, {"name": OUT_OF_SCOPE, "confidence": 1.0}, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
 
@@ -231,20 +244,6 @@ class KnowledgeReader(GraphComponent):
         if top and top["confidence"] >= self.threshold and top["confidence"] - runner_up >= self.ambiguity:
             return {"name": top["name"], "confidence": top["confidence"]}
         return {"name": NLU_FALLBACK, "confidence": (real[0].get("confidence") or 0.0)}
-
-
-def _about_something_else(intent: Dict[str, Any], reading: Reading, text: str, names_something_new: bool) -> bool:
-    """A question that names nothing of this subject, answered with a weak topic guess or not at all
-    ("¿Qué es el GED?"), is outside what the assistant knows, not a misunderstanding to rephrase.
-    Chat, control and form answers are not judged here, nor is "what do you mean?" (reading.py)."""
-    name = intent.get("name")
-    if name == NLU_FALLBACK:
-        confidence = 0.0
-    elif name in TOPIC_OF_INTENT:
-        confidence = float(intent.get("confidence") or 0.0)
-    else:
-        return False
-    return off_subject_question(reading, text, confidence, names_something_new)
 
 
 def _asked(ranking: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
