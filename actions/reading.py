@@ -292,13 +292,6 @@ def on_subject(kb: Knowledge, words: str) -> bool:
     return _best_match(cues, words) is not None
 
 
-# Said about oneself: English and Spanish (yo, soy, estoy, tengo, llevo, fui, trabajo, mi...).
-_FIRST_PERSON = re.compile(
-    r"(?<![\w'])(?:i|i'm|im|i've|ive|i'd|my|me|myself"
-    r"|yo|soy|estoy|tengo|llevo|fui|estuve|trabajo|trabaje|servi|estudie|estudio|mi|mis)(?![\w'])"
-)
-
-
 @lru_cache(maxsize=16)
 def _names_pattern(names: Tuple[Tuple[str, str], ...]) -> Tuple[Pattern[str], Dict[str, str]]:
     """One pattern for every name of several words (longest first), and the id each stands for."""
@@ -348,7 +341,8 @@ def read(kb: Knowledge, text: str) -> Reading:
     """Gaps and roles asked about, situations (said in the first person), a worry, and how many questions."""
     words = normalise(text)
     asked = words if asks_something(text) else ""
-    situations, sets = find_situations(kb, words) if _FIRST_PERSON.search(words) else ([], {})
+    about_oneself = _best_match(kb.first_person_words, words) is not None
+    situations, sets = find_situations(kb, words) if about_oneself else ([], {})
     feelings = kb.feelings
     return Reading(
         gaps=tuple(find_gaps(kb, mask_role_names(kb, asked))),

@@ -70,6 +70,7 @@ VOCABULARY = (
     "other_meanings[].cues",
     "subject_words",
     "outside_words",
+    "first_person_words",
     "topic_words.*",
     "vocabulary.*.*",
     "advisor.questions[].options[].phrases",
