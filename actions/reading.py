@@ -206,11 +206,13 @@ def count_questions(text: str) -> int:
 
 
 def means_something_else(kb: Knowledge, words: str) -> bool:
-    """The acronym and one of its other meaning's cue words ("the CMA exam vs the CPA exam"), or its full name."""
+    """The acronym and one of its other meaning's cues ("the CMA exam vs the CPA exam"), or its full name.
+
+    A cue may have parts ("baby + allergy"): a baby alone does not make CMA a milk allergy."""
     return any(
         compile_cue(meaning.meaning)[0].search(words)
         or (
-            compile_cue(meaning.acronym + "*")[0].search(words) and compile_cue("|".join(meaning.cues))[0].search(words)
+            compile_cue(meaning.acronym + "*")[0].search(words) and _best_match(meaning.cues, words) is not None
         )
         for meaning in kb.other_meanings
     )

@@ -189,10 +189,17 @@ def test_another_cma_is_recognised_before_anything_else(kb):
         ("how do I prepare a CMA for a home seller as a realtor?", True),
         ("Can I be a member of CMAA without joining a club?", True),
         ("¿Dónde rastreo mi contenedor de CMA CGM?", True),
+        ("Is a high-interest CMA at my brokerage a good idea?", True),
+        ("the kernel fails in cma_alloc when I reserve 256 MB for the CMA", True),
+        ("does my baby's reflux mean CMA?", True),
+        ("¿Mi bebé con reflujo puede tener CMA?", True),
         # the same words about this subject: not another CMA
         ("Can a CMA give allergy shots?", False),
         ("I'm Canadian, can I take the CMA exam in the US?", False),
         ("can a CMA work in a clinic for babies?", False),
+        ("I have a baby, can I still become a CMA?", False),
+        ("Can a CMA work in nursing homes?", False),
+        ("I'm interested in the CMA: what's the interest rate on student loans?", False),
     ],
 )
 def test_other_things_called_cma_are_recognised_only_by_their_own_words(kb, text, other):
