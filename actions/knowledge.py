@@ -273,10 +273,15 @@ def _classified_topic(value: str) -> str:
 
 
 def _cue_syntax(cue: str) -> str:
-    """A cue is parts joined by " + ", each part alternatives joined by "|"; none may be empty."""
-    for part in cue.split(" + "):
+    """A cue is parts joined by " + ", each part alternatives joined by "|", then optionally " - " and
+    alternatives that must not occur; none may be empty."""
+    wanted, dash, excluded = cue.partition(" - ")
+    parts = wanted.split(" + ") + ([excluded] if dash else [])
+    if " - " in excluded:
+        raise ValueError(f"cue '{cue}' has more than one ' - ' (write 'a + b - c|d')")
+    for part in parts:
         if not all(alt.strip().strip("*") for alt in part.split("|")):
-            raise ValueError(f"cue '{cue}' has an empty alternative (write 'a|b + c')")
+            raise ValueError(f"cue '{cue}' has an empty alternative (write 'a|b + c - d')")
     return cue
 
 

@@ -60,11 +60,23 @@ def _part(part: str) -> Pattern[str]:
 
 @lru_cache(maxsize=2048)
 def compile_cue(cue: str) -> Tuple[Pattern[str], ...]:
-    return tuple(_part(part) for part in cue.split(" + "))
+    """The patterns of a cue's parts (what follows " - " is not a part: see `cue_exclusion`)."""
+    return tuple(_part(part) for part in cue.partition(" - ")[0].split(" + "))
+
+
+@lru_cache(maxsize=2048)
+def cue_exclusion(cue: str) -> Optional[Pattern[str]]:
+    """What must not occur for the cue to match: "bridge - burn*|burning a bridge" (a bridge program,
+    not a burnt bridge); "i work as an ma - can i|could i" (said of oneself, not asked)."""
+    _, dash, excluded = cue.partition(" - ")
+    return _part(excluded) if dash else None
 
 
 def match_cue(cue: str, words: str) -> Optional[List[Span]]:
-    """The spans of each part when every part occurs, else None."""
+    """The spans of each part when every part occurs and nothing excluded does, else None."""
+    excluded = cue_exclusion(cue)
+    if excluded is not None and excluded.search(words):
+        return None
     spans = []
     for pattern in compile_cue(cue):
         found = pattern.search(words)
@@ -127,11 +139,49 @@ class Reading:
         )
 
 
+# Between sentences in normalised words (`sentence_words`): a gap cue's parts must all lie in one
+# sentence ("… and now where am I? … they decided to hire someone else" asks nothing about where MAs
+# are hired).
+SENTENCE_BREAK = " . "
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_ABBREVIATION = re.compile(r"(?:^|[\s.])[A-Za-z]\.$")  # "the U.S." and "e.g." end no sentence
+
+
+def sentences(text: str) -> List[str]:
+    """The sentences of a message, at ". ", "? ", "! " and line breaks."""
+    found: List[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if found and _ABBREVIATION.search(found[-1]):
+            found[-1] += " " + piece
+        elif piece.strip():
+            found.append(piece)
+    return found
+
+
+def sentence_words(text: str) -> str:
+    """`normalise` sentence by sentence, with SENTENCE_BREAK between them."""
+    return SENTENCE_BREAK.join(w for w in (normalise(s) for s in sentences(text)) if w)
+
+
+def _best_match_in_a_sentence(cues: Iterable[str], words: str) -> Optional[Tuple[int, List[Span]]]:
+    """As `_best_match`, but every part of a cue must lie within one sentence of `sentence_words`."""
+    best: Optional[Tuple[int, List[Span]]] = None
+    start = 0
+    for chunk in words.split(SENTENCE_BREAK):
+        found = _best_match(cues, chunk)
+        if found:
+            spans = [(a + start, b + start) for a, b in found[1]]
+            best = (max(found[0], best[0] if best else 0), (best[1] if best else []) + spans)
+        start += len(chunk) + len(SENTENCE_BREAK)
+    return best
+
+
 def find_gaps(kb: Knowledge, words: str) -> List[str]:
-    """Gaps whose cues match, strongest first; a weaker one whose words all lie inside a stronger match is dropped."""
+    """Gaps whose cues match within a sentence, strongest first; a weaker one whose words all lie inside
+    a stronger match is dropped."""
     found = []
     for index, gap in enumerate(kb.not_covered):
-        best = _best_match(kb.gap_cues(gap), words)
+        best = _best_match_in_a_sentence(kb.gap_cues(gap), words)
         if best:
             found.append((-best[0], index, gap.id, best[1]))
     taken: List[Span] = []
@@ -342,7 +392,7 @@ def asks_something(text: str) -> bool:
 def read(kb: Knowledge, text: str) -> Reading:
     """Gaps and roles asked about, situations (said in the first person), a worry, and how many questions."""
     words = normalise(text)
-    asked = words if asks_something(text) else ""
+    asked = sentence_words(text) if asks_something(text) else ""
     about_oneself = _best_match(kb.first_person_words, words) is not None
     situations, sets = find_situations(kb, words) if about_oneself else ([], {})
     feelings = kb.feelings

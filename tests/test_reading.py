@@ -19,6 +19,7 @@ from actions.reading import (
     answer_plan,
     count_questions,
     match_cue,
+    sentences,
     normalise,
     off_subject_question,
     read,
@@ -39,6 +40,10 @@ from cma_stack import ROOT
         ("how many times", "how many   times?", True),
         ("fail + exam", "failure on the exam", False),  # whole words, unless the cue says *
         ("can't find a job", "I can’t find a job", True),  # curly apostrophe
+        ("bridge - burn*", "is there an MA to RN bridge?", True),
+        ("bridge - burn*", "do I risk burning a bridge with my boss?", False),  # " - ": must not occur
+        ("i work as an ma - can i work", "I work as an MA, can I take the CMA?", True),
+        ("i work as an ma - can i work", "can I work as an MA without a certificate?", False),
     ],
 )
 def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
@@ -358,3 +363,15 @@ def test_the_team_s_own_questions_about_gaps_and_roles_are_read_as_such(kb, kind
 def test_asking_whether_one_may_work_as_an_ma_is_not_saying_one_does(kb):
     assert read(kb, "can i work as an ma without being certified?").situations == ()
     assert "working_ma" in read(kb, "I've been working as an MA for two years, what should I get?").situations
+
+def test_a_gap_cue_s_parts_must_lie_in_one_sentence(kb):
+    """A story's words from different sentences do not make a question ("where am I?" + "hire")."""
+    story = (
+        "It has been 4 years since I graduated. I got my diploma, and now where am I? Without a job. "
+        "They said that due to lack of experience, they decided to hire someone else."
+    )
+    assert read(kb, story).gaps == ("job_search",)
+    assert sentences("I live in the U.S. and make $21.50/hr. Is that good?") == [
+        "I live in the U.S. and make $21.50/hr.",
+        "Is that good?",
+    ]
