@@ -261,9 +261,7 @@ def means_something_else(kb: Knowledge, words: str) -> bool:
     A cue may have parts ("baby + allergy"): a baby alone does not make CMA a milk allergy."""
     return any(
         compile_cue(meaning.meaning)[0].search(words)
-        or (
-            compile_cue(meaning.acronym + "*")[0].search(words) and _best_match(meaning.cues, words) is not None
-        )
+        or (compile_cue(meaning.acronym + "*")[0].search(words) and _best_match(meaning.cues, words) is not None)
         for meaning in kb.other_meanings
     )
 

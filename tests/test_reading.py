@@ -19,11 +19,11 @@ from actions.reading import (
     answer_plan,
     count_questions,
     match_cue,
-    sentences,
     normalise,
     off_subject_question,
     read,
     reading_intent,
+    sentences,
     settle,
 )
 from cma_stack import ROOT
@@ -363,6 +363,7 @@ def test_the_team_s_own_questions_about_gaps_and_roles_are_read_as_such(kb, kind
 def test_asking_whether_one_may_work_as_an_ma_is_not_saying_one_does(kb):
     assert read(kb, "can i work as an ma without being certified?").situations == ()
     assert "working_ma" in read(kb, "I've been working as an MA for two years, what should I get?").situations
+
 
 def test_a_gap_cue_s_parts_must_lie_in_one_sentence(kb):
     """A story's words from different sentences do not make a question ("where am I?" + "hire")."""
