@@ -54,6 +54,8 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
     "text, gap",
     [
         ("if i fail the test can i try again?", "exam_retakes"),
+        ("which laws say what a medical assistant can do", "scope_of_practice"),
+        ("¿Qué derechos tiene un asistente médico en su trabajo?", "scope_of_practice"),
         ("what score do you need to pass", "exam_score"),
         ("can i sit the certification exam from home", "exam_format"),
         ("any practice tests you'd recommend", "exam_difficulty"),
@@ -271,6 +273,9 @@ def test_answer_plan_leads_with_what_is_not_covered():
         ("Who makes more money: a medical assistant or a dental assistant?", ("pay",)),
         ("do nurses or medical assistants make more", ("pay",)),
         ("what does it take to make the switch from CNA to MA", ()),
+        ("Is it easier to become a phlebotomist or a medical assistant?", ("how_to_become",)),
+        ("can paramedics sit for the RMA exam?", ("eligibility",)),
+        ("¿Es más fácil ser CNA o asistente médico?", ("how_to_become",)),
     ],
 )
 def test_what_a_role_comparison_asks_about_is_read_from_its_words(kb, text, topics):
