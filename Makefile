@@ -118,7 +118,7 @@ format: $(STAMPS)/dev
 	$(VENV)/bin/ruff format .
 
 test: install $(STAMPS)/dev $(STAMPS)/npm $(STAMPS)/browser $(MODEL) validate lint
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=15
 	$(MAKE) --no-print-directory test-stories
 
 test-unit: $(STAMPS)/dev $(SPACY)
