@@ -371,7 +371,6 @@ def mask_role_names(kb: Knowledge, words: str) -> str:
     return pattern.sub(lambda found: ids[found.group(0)], words)
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 _ASKS = re.compile(
     rf"^\W*(?:{_QUESTION_WORDS}|may|has|have|did|was|were|any|anyone)\b|\?|\b(?:wondering|want to know|"
     r"would like to know|my question|can anyone|does anyone|anyone know|any advice|advice on|please help|"
@@ -383,8 +382,8 @@ def asks_something(text: str) -> bool:
     """Whether a message asks anything: a one-sentence message always does; a story of several
     sentences only with a question in it ("I start my externship on Monday. I'm so nervous."
     mentions externships but asks nothing about them)."""
-    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
-    return len(sentences) <= 1 or any(_ASKS.search(sentence.lower()) for sentence in sentences)
+    said = sentences(text)
+    return len(said) <= 1 or any(_ASKS.search(sentence.lower()) for sentence in said)
 
 
 def read(kb: Knowledge, text: str) -> Reading:
