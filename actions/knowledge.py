@@ -358,7 +358,9 @@ class OtherMeaning(_Strict):
     acronym: str
     meaning: str
     field: str
-    cues: List[str] = Field(min_items=1)
+    cues: List[str] = Field(min_items=1)  # cue syntax ("baby + allergy"), as elsewhere
+
+    _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
 
 
 # --- the advisor conversation ----------------------------------------------------

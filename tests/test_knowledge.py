@@ -92,6 +92,14 @@ def test_every_fact_is_in_the_article(kb):
             ["not_covered[1]", "'cues[0]'", "empty alternative"],
         ),
         (
+            lambda d: d["not_covered"][2].update(cues=["bridge - burn - burning"]),
+            ["not_covered[2]", "'cues[0]'", "more than one ' - '"],
+        ),
+        (
+            lambda d: d["other_meanings"][0].update(cues=["baby + |allergy"]),
+            ["other_meanings[0]", "'cues[0]'", "empty alternative"],
+        ),
+        (
             lambda d: d["roles"][0].update(refer_to=["nobody"]),
             ["roles[0] (CNA)", "'refer_to'", "unknown organization 'nobody'"],
         ),
