@@ -52,7 +52,8 @@ ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "greet", "thanks", "nlu_
 # Messages that steer the conversation even when they look like an answer ("never mind").
 ASK_WHY = "ask_why"
 TALK_TO_HUMAN = "talk_to_human"
-CONTROL_INTENTS = frozenset({"stop", ASK_WHY, TALK_TO_HUMAN, "start_advisor", "goodbye"})
+START_ADVISOR = "start_advisor"
+CONTROL_INTENTS = frozenset({"stop", ASK_WHY, TALK_TO_HUMAN, START_ADVISOR, "goodbye"})
 # Another "CMA" (accounting, contract management): a classifier intent the reading can also confirm.
 ASK_OTHER_MEANING = "ask_other_meaning"
 NLU_FALLBACK = "nlu_fallback"

@@ -478,6 +478,7 @@ class Knowledge(_Strict):
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
     outside_words: List[str] = Field(default_factory=list)  # cues: a question no career answer fits (exam drills)
     first_person_words: List[str] = Field(default_factory=list)  # cues: said about oneself (a situation may follow)
+    advisor_words: List[str] = Field(default_factory=list)  # cues: asks which credential fits the asker
     topic_words: Dict[str, List[str]] = Field(default_factory=dict)  # topic -> cues naming it
 
     @validator("topic_words")
@@ -489,7 +490,7 @@ class Knowledge(_Strict):
         return value
 
     _subject_cues_parse = validator(
-        "subject_words", "outside_words", "first_person_words", each_item=True, allow_reuse=True
+        "subject_words", "outside_words", "first_person_words", "advisor_words", each_item=True, allow_reuse=True
     )(lambda cls, value: _cue_syntax(value))
     other_meanings: List[OtherMeaning] = Field(default_factory=list)
     advisor: Advisor

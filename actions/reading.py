@@ -114,6 +114,7 @@ class Reading:
     on_subject: bool = True  # names medical assisting or health care (subject_words, credentials, roles)
     topics: Tuple[str, ...] = ()  # topics the article answers whose words are in the message (topic_words)
     outside: bool = False  # a question no career answer fits (outside_words: "which of the following …")
+    choosing: bool = False  # asks which credential fits the asker (advisor_words: the questionnaire's question)
 
     @property
     def empty(self) -> bool:
@@ -136,6 +137,7 @@ class Reading:
             on_subject=bool(data.get("on_subject", True)),
             topics=tuple(data.get("topics") or ()),
             outside=bool(data.get("outside")),
+            choosing=bool(data.get("choosing")),
         )
 
 
@@ -315,7 +317,8 @@ def off_subject_question(reading: Reading, text: str, topic_confidence: float, n
 # Words of a plan or a question ("I'm certified and want the RMA", "should I get the CCMA?"): a
 # credential named beside them is an aim, not the one the student holds.
 _AIMS = re.compile(
-    r"\b(?:want|wanna|plan|planning|hope|hoping|going to|gonna|thinking|considering|should|could|would|will|next"
+    r"\b(?:want|wanna|plan|planning|hope|hoping|going to|gonna|thinking|considering|should|could|would|will"
+    r"|next(?! to last)"
     r"|quiero|quisiera|pienso|planeo|deberia|podria|voy a)\b"
 )
 
@@ -404,6 +407,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         on_subject=on_subject(kb, words),
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
         outside=_best_match(kb.outside_words, words) is not None,
+        choosing=_best_match(kb.advisor_words, words) is not None,
     )
 
 

@@ -71,6 +71,7 @@ VOCABULARY = (
     "subject_words",
     "outside_words",
     "first_person_words",
+    "advisor_words",
     "topic_words.*",
     "vocabulary.*.*",
     "advisor.questions[].options[].phrases",

@@ -46,6 +46,7 @@ from actions.constants import (
     NLU_FALLBACK,
     READING_INTENTS,
     READING_KEY,
+    START_ADVISOR,
     TALK_TO_HUMAN,
     TOPIC_OF_INTENT,
 )
@@ -192,12 +193,19 @@ class KnowledgeReader(GraphComponent):
             routed = None  # the classifier recognised another "CMA" by words the file does not list
         content = routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)
         if name in CONTROL_INTENTS and not (
-            content and (name == TALK_TO_HUMAN or (name == ASK_WHY and not asks_why_the_bot_asks(text)))
+            content
+            and (
+                name == TALK_TO_HUMAN
+                or (name == ASK_WHY and not asks_why_the_bot_asks(text))
+                or (name == START_ADVISOR and not reading.choosing)
+            )
         ):
             # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled). Asking for a
             # person about a subject the sources lack gets that subject's answer, which names the advisors;
             # so does a "why …?" about such a subject rather than about the bot's asking ("why is the
-            # NCLEX so important?").
+            # NCLEX so important?"), and a question taken for the questionnaire that asks about another role
+            # or such a subject without asking which credential fits ("Should you become an X-ray tech
+            # with MA training?").
             routed = None
         if routed == ASK_OTHER_MEANING:
             message.set(INTENT, {"name": routed, "confidence": 1.0}, add_to_output=True)

@@ -56,6 +56,7 @@ VOCABULARY_FIELDS = {
     "none_phrases",
     "subject_words",
     "outside_words",
+    "advisor_words",
     "vocabulary",
     "id",
     "url",

@@ -313,6 +313,12 @@ def test_a_worry_that_asks_nothing_is_heard_not_called_not_understood(kb, text, 
         # the issuer named: the one credential it gives
         ("I have passed the National Healthcareer Association's exam!", [("organization", "NHA")], "CCMA"),
         ("I'm already certified, I got my RMA last year", [("credential", "RMA")], "RMA"),
+        # "my next to last step" is no plan
+        (
+            "I have passed the National Healthcareer Association's exam, my next to last step on becoming an MA",
+            [("organization", "NHA")],
+            "CCMA",
+        ),
         # an aim, not what they hold
         ("I'm already certified, should I get the CCMA too?", [("credential", "CCMA")], None),
         ("I'm already certified, no idea which one", [], None),

@@ -134,6 +134,21 @@ def test_a_why_question_about_a_subject_the_file_names_is_answered_as_such(reade
     assert message.get("intent")["name"] == "ask_why"
 
 
+def test_a_question_taken_for_the_questionnaire_about_another_role_gets_that_answer(reader):
+    # "which credential fits me?" is the questionnaire's own question; a role or gap asked without it is not
+    message = classify(reader, "Should You Become an X-ray Tech With MA Training, and How?", ("start_advisor", 0.63))
+    assert message.get("intent")["name"] == "ask_about_role"
+    message = classify(reader, "I'm a CNA, which certification is right for me?", ("start_advisor", 0.9))
+    assert message.get("intent")["name"] == "start_advisor"
+    assert message.get("reading")["choosing"] is True
+    message = classify(reader, "Soy CNA, ¿qué certificación me conviene?", ("start_advisor", 0.9))
+    assert message.get("intent")["name"] == "start_advisor"
+    message = classify(
+        reader, "¿Debo estudiar para técnico de rayos X con mi formación de asistente?", ("start_advisor", 0.7)
+    )
+    assert message.get("intent")["name"] == "ask_about_role"
+
+
 def test_button_payloads_are_left_alone(reader):
     message = classify(reader, '/ask_exam{"credential":"CMA"}', ("ask_exam", 1.0))
     assert message.get("intent")["name"] == "ask_exam" and message.get("reading") is None

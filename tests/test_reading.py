@@ -200,6 +200,9 @@ def test_another_cma_is_recognised_before_anything_else(kb):
         ("the kernel fails in cma_alloc when I reserve 256 MB for the CMA", True),
         ("does my baby's reflux mean CMA?", True),
         ("¿Mi bebé con reflujo puede tener CMA?", True),
+        ("Is Failing the CMA Group 1 Exam on the First Attempt a Shameful Thing?", True),
+        ("If I am eligible to enter the CMA program, am I eligible for the combined MBA-CMA Program?", True),
+        ("CMA vs CPA, which is better for a financial analyst?", True),
         # the same words about this subject: not another CMA
         ("Can a CMA give allergy shots?", False),
         ("I'm Canadian, can I take the CMA exam in the US?", False),
@@ -207,6 +210,9 @@ def test_another_cma_is_recognised_before_anything_else(kb):
         ("I have a baby, can I still become a CMA?", False),
         ("Can a CMA work in nursing homes?", False),
         ("I'm interested in the CMA: what's the interest rate on student loans?", False),
+        ("Can I get financial aid for the CMA program?", False),
+        ("How do I finance the CMA program?", False),
+        ("I want to be a CMA and later get an MBA in healthcare management", False),
     ],
 )
 def test_other_things_called_cma_are_recognised_only_by_their_own_words(kb, text, other):
