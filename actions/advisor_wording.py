@@ -184,10 +184,12 @@ def feedback_not_recorded(already_rated: bool, language: str = ENGLISH) -> Answe
 # --- not understood -------------------------------------------------------------------
 
 
-def rephrase(again: bool, language: str = ENGLISH, worried: bool = False) -> Answer:
+def rephrase(again: bool, language: str = ENGLISH, worried: bool = False, story: bool = False) -> Answer:
     """Not understood; the second time in a row, a person is offered too. A worry with no question in
     it ("I'm so nervous about my exam next week") is not "not understood": the student is asked what
-    would help (the worry itself is acknowledged before this, actions/conversation.py)."""
+    would help (the worry itself is acknowledged before this, actions/conversation.py). A long story
+    (`story`) is not asked to be "rephrased": the student is thanked and asked one thing at a time,
+    with the questionnaire offered as the way to a personal answer."""
     if worried and not again:
         return Answer(
             say(
@@ -205,6 +207,16 @@ def rephrase(again: bool, language: str = ENGLISH, worried: bool = False) -> Ans
                 "or try something else?",
             ),
             [TALK_TO_ADVISOR, START_ADVISOR, PAY],
+        )
+    if story:
+        return Answer(
+            say(
+                language,
+                "Thanks for telling me all that. I couldn't pick out one question I can answer from it, and I'd "
+                "rather not guess. Could you ask me one thing at a time, such as pay, daily duties or "
+                "certifications? Or I can ask you a few quick questions to find the credential that fits you.",
+            ),
+            [START_ADVISOR, PAY, CREDENTIALS, TALK_TO_ADVISOR],
         )
     return Answer(
         say(

@@ -45,7 +45,7 @@ from actions.conversation import (
     worded,
 )
 from actions.knowledge import ASKED_TOPIC
-from actions.reading import Reading, answer_plan, held_credential
+from actions.reading import Reading, answer_plan, held_credential, sentences
 from actions.topic_wording import GAP_TOPICS, TOPICS, TOPICS_BY_ENTITY, clarify, gap_answer, role_answer
 from actions.wording import Answer, Context
 
@@ -314,6 +314,16 @@ class ActionAnswerReading(TopicAnswer):
         return said.get(ENTITY_CREDENTIAL, []) + [c for c in issued if c]
 
 
+# A message this long is a story, not a question to rephrase ("I went to a technical school for medical
+# assistant about 4 years ago. Right out of school I got a job…"): real posts run to several sentences.
+STORY_SENTENCES = 3
+STORY_WORDS = 40
+
+
+def is_a_story(text: str) -> bool:
+    return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
+
+
 class ActionRephrase(Action):
     """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person."""
 
@@ -328,6 +338,7 @@ class ActionRephrase(Action):
         again = len(actions) >= 2 and actions[-2:] == [self.name(), "action_listen"]
         answering_in = language(tracker)
         reading = Reading.from_dict(tracker.latest_message.get(READING_KEY))
-        answer = rephrase(again, answering_in, worried=reading.feeling)
+        story = is_a_story(tracker.latest_message.get("text") or "")
+        answer = rephrase(again, answering_in, worried=reading.feeling, story=story)
         utter(dispatcher, answer if again else acknowledging(reading, answer, answering_in), answering_in)
         return []

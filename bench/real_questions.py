@@ -47,10 +47,13 @@ NOT_COVERED = re.compile(
     r"(?:cubren|cubre|dicen|dice|dan|da|describen|describe|hablan|habla|mencionan|menciona|tienen|tiene|incluyen|incluye)\b",
     re.IGNORECASE,
 )
-# "Please rephrase", or "did you mean one of these?" (topic_wording.clarify): asked back, not answered.
+# "Please rephrase", "one thing at a time" after a long story, or "did you mean one of these?"
+# (topic_wording.clarify): asked back, not answered.
 REPHRASE = re.compile(
     r"didn't quite get that|still not getting it|Did you mean one of these|What would you like to know\?"
+    r"|couldn't pick out one question"
     r"|no te entend[ií] bien|todav[ií]a no te entiendo|te refer[ií]as a (?:una|alguna) de estas"
+    r"|no supe distinguir en tu mensaje una pregunta"
     r"|¿Qu[eé] te gustar[ií]a saber\?",
     re.IGNORECASE,
 )

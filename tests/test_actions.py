@@ -333,3 +333,34 @@ def test_a_certified_student_hears_the_credential_they_named(kb, text, entities,
     said = messages[0]["text"].split("\n")[0]
     assert "already certified" in said
     assert (f"already certified ({held})" in said) if held else ("already certified (" not in said)
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        (
+            "I went to a technical school for medical assistant about 4 years ago. Right out of school I got a "
+            "job in a hospital as a PCT. They didn't require certification. Now I look at their offerings.",
+            "en",
+            "Thanks for telling me all that.",
+        ),
+        (
+            "Terminé la escuela hace años. Trabajo en un hospital desde entonces. No me pidieron certificación. "
+            "Ahora veo lo que ofrecen.",
+            "es",
+            "Gracias por contármelo todo.",
+        ),
+        ("blorf the snargle", "en", "Sorry, I didn't quite get that."),
+    ],
+)
+def test_a_long_story_not_understood_is_thanked_and_asked_one_thing_at_a_time(kb, text, language, expected):
+    from actions.reading import read
+
+    tracker = make_tracker("nlu_fallback", text=text)
+    tracker.latest_message["reading"] = read(kb, text).as_dict()
+    tracker.events.append({"event": "user", "text": text, "parse_data": {"language": language}})
+    messages, _ = run_action("action_rephrase", tracker)
+    assert messages[0]["text"].startswith(expected)
+    story = expected != "Sorry, I didn't quite get that."
+    assert "/start_advisor" in [b["payload"] for b in messages[0]["buttons"]]
+    assert ("rephrase" in messages[0]["text"]) is not story

@@ -133,6 +133,14 @@ GAP_ES = "Lo siento, mis fuentes no cubren los reintentos del examen, y prefiero
             "pass",
         ),
         (_q("gap", ask=["AAMA"]), ["Sorry, I didn't quite get that. Could you rephrase it?"], "not_understood"),
+        (
+            _q("situation", facts=["RMA"]),
+            [
+                "Thanks for telling me all that. I couldn't pick out one question I can answer from it, and I'd rather"
+                " not guess. Could you ask me one thing at a time, such as pay, daily duties or certifications?"
+            ],
+            "not_understood",
+        ),
         (_q("gap", ask=["AAMA"]), [], "not_understood"),
         (
             _q("answer", ["$17.88"]),
