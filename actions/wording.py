@@ -16,6 +16,7 @@ every button title has its translation.
 from __future__ import annotations
 
 import json
+import re
 import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -145,12 +146,23 @@ COST = Button("What does it cost?", payload("ask_cost"))
 DURATION = Button("How long does it take?", payload("ask_duration"))
 
 
+# Spanish "y" becomes "e" before an "i" sound ("enfermeros e intérpretes", but "agua y hielo"), and
+# "o" becomes "u" before an "o" sound ("CMA u otra"); bold marks and other signs before the word do not count.
+_SPANISH_E = re.compile(r"^\W*(?:h?[ií](?![aeoáéó]))", re.IGNORECASE)
+_SPANISH_U = re.compile(r"^\W*h?[oó]", re.IGNORECASE)
+
+
 def join(items: Sequence[str], last: str = "and", language: str = ENGLISH) -> str:
-    """ "a, b and c" (Spanish: "a, b y c"; "and" and "or" are translated)."""
+    """ "a, b and c" (Spanish: "a, b y c"; "and" and "or" are translated, "y"/"o" as the next word needs)."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {say(language, last)} {items[-1]}"
+    word = say(language, last)
+    if word == "y" and _SPANISH_E.match(items[-1]):
+        word = "e"
+    elif word == "o" and _SPANISH_U.match(items[-1]):
+        word = "u"
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def bullets(items: Sequence[str]) -> str:

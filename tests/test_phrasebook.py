@@ -24,7 +24,7 @@ import yaml
 
 from actions.knowledge import Knowledge, KnowledgeError
 from actions.topic_wording import BUTTON_OF_INTENT, TOPICS, clarify, gap_answer, role_answer
-from actions.wording import LOCALE_DIR, Answer, Button, Context, load_phrasebook, placeholders
+from actions.wording import LOCALE_DIR, Answer, Button, Context, join, load_phrasebook, placeholders
 from actions.wording import translated as as_sent
 from cma_stack import ROOT
 
@@ -293,3 +293,18 @@ def test_spanish_answers_name_the_advising_office_in_spanish(spanish):
     assert f"{office} de {SITE.school}" in answer.text
     if office != SITE.advising.office.split(" (")[0]:
         assert SITE.advising.office.split(" (")[0] not in answer.text
+
+
+@pytest.mark.parametrize(
+    "items, last, language, said",
+    [
+        (["enfermeros", "intérpretes"], "and", "es", "enfermeros e intérpretes"),
+        (["CNA", "**Higienistas**"], "and", "es", "CNA e **Higienistas**"),
+        (["agua", "hielo"], "and", "es", "agua y hielo"),  # "hie" is no "i" sound
+        (["el CMA", "otra"], "or", "es", "el CMA u otra"),
+        (["CMA", "RMA", "NCMA"], "or", "es", "CMA, RMA o NCMA"),
+        (["nurses", "interpreters"], "and", "en", "nurses and interpreters"),
+    ],
+)
+def test_spanish_and_and_or_change_before_the_same_sound(items, last, language, said):
+    assert join(items, last, language) == said
