@@ -320,12 +320,22 @@ class Role(_Strict):
     id: str
     name: str
     plural: str
-    synonyms: List[str] = Field(min_items=1)
+    synonyms: List[str] = Field(default_factory=list)  # only the unlisted roles' entry has none
     refer_to: List[str] = Field(min_items=1)
     article_says: Optional[str] = None
     answered_by: List[str] = Field(default_factory=list)  # topics whose answer covers the role
 
     _known_topics = validator("answered_by", each_item=True, allow_reuse=True)(lambda cls, value: _topic(value))
+
+
+class UnlistedRoles(_Strict):
+    """Jobs asked about by a title the roles do not list ("what does a patient care coordinator do?")."""
+
+    role: str  # the role entry whose answer they get
+    asked_with: List[str] = Field(min_items=1)  # phrases a title follows
+    title_words: List[str] = Field(min_items=1)  # words that make a title ("technician")
+    own_titles: List[str] = Field(min_items=1)  # titles that mean a medical assistant
+    ends_with: List[str] = Field(min_items=1)  # words after a title ("do", "earn")
 
 
 class Circumstance(_Strict):
@@ -479,6 +489,7 @@ class Knowledge(_Strict):
     outside_words: List[str] = Field(default_factory=list)  # cues: a question no career answer fits (exam drills)
     first_person_words: List[str] = Field(default_factory=list)  # cues: said about oneself (a situation may follow)
     advisor_words: List[str] = Field(default_factory=list)  # cues: asks which credential fits the asker
+    unlisted_roles: Optional[UnlistedRoles] = None
     topic_words: Dict[str, List[str]] = Field(default_factory=dict)  # topic -> cues naming it
 
     @validator("topic_words")
@@ -559,6 +570,13 @@ class Knowledge(_Strict):
                     f"vocabulary.{label}: field '{label}': "
                     f"{label} names come from the '{label}s' entries, not the vocabulary"
                 )
+        unlisted: Optional[UnlistedRoles] = values.get("unlisted_roles")
+        role_ids = {r.id for r in values["roles"]}
+        if unlisted:
+            check("unlisted_roles", "role", unlisted.role, role_ids, "role")
+        for index, role in enumerate(values["roles"]):
+            if not role.synonyms and not (unlisted and role.id == unlisted.role):
+                problems.append(f"roles[{index}] ({role.id}): field 'synonyms': a role is named by its synonyms")
         problems.extend(_advisor_problems(values["advisor"], credential_ids, org_ids, source_ids))
         problems.extend(_situation_problems(values["situations"], values["advisor"]))
         if problems:

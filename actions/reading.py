@@ -226,6 +226,39 @@ def find_roles(kb: Knowledge, words: str) -> List[str]:
     return list(dict.fromkeys(ordered))
 
 
+# How many words after "what does a" may make a job title ("patient care coordinator").
+TITLE_WORDS = 5
+_ARTICLES = frozenset({"a", "an", "the", "un", "una", "el", "la", "los", "las"})
+
+
+@lru_cache(maxsize=16)
+def _asked_with(phrases: Tuple[str, ...]) -> Pattern[str]:
+    alts = sorted((re.escape(normalise(p)) for p in phrases), key=len, reverse=True)
+    return re.compile(rf"(?<![\w'\-])(?:{'|'.join(alts)})\s+((?:\S+\s*){{1,{TITLE_WORDS}}})")
+
+
+def unlisted_role(kb: Knowledge, words: str) -> bool:
+    """Whether a question asks about a job by a title that names neither a medical assistant nor a listed
+    role ("what does a patient care coordinator do?"; knowledge `unlisted_roles`). Call it only when
+    `find_roles` found none."""
+    spec = kb.unlisted_roles
+    if spec is None:
+        return False
+    ends = {normalise(w) or w for w in spec.ends_with}
+    titles = {normalise(w) for w in spec.title_words}
+    own = _part("|".join(spec.own_titles))
+    for found in _asked_with(tuple(spec.asked_with)).finditer(words):
+        title: List[str] = []
+        for word in found.group(1).split():
+            if word in ends:
+                break
+            title.append(word)
+        said = [w for w in title if w not in _ARTICLES]
+        if any(w in titles for w in said) and len(said) >= 2 and not own.search(" ".join(said)):
+            return True
+    return False
+
+
 def years_of_experience(kb: Knowledge, words: str) -> Optional[str]:
     """ "six years as an MA" -> "6"; None when no duration of MA work is said."""
     found = _YEARS_AS_MA.search(words)
@@ -398,7 +431,7 @@ def read(kb: Knowledge, text: str) -> Reading:
     feelings = kb.feelings
     return Reading(
         gaps=tuple(find_gaps(kb, mask_role_names(kb, asked))),
-        roles=tuple(find_roles(kb, asked)),
+        roles=tuple(find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])),
         situations=tuple(situations),
         sets=sets,
         feeling=bool(feelings and _best_match(feelings.cues, words)),

@@ -742,7 +742,8 @@ def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context
             f"{said} {kb.topics.definition.role} {kb.topics.duties.intro} {_pay_and_outlook(kb, language)}"
         )
     refs = [ref for role in roles for ref in role.refer_to]
-    sentences.append(referral(kb, site, refs, ctx, role=roles[0].name))
+    named = roles[0].synonyms  # a job asked about by an unlisted title has no side to name ("that job")
+    sentences.append(referral(kb, site, refs, ctx, role=roles[0].name if named else None))
     return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
 
 

@@ -83,7 +83,14 @@ def subject_labels() -> Dict[str, str]:
     except KnowledgeError:
         return {}
     labels = {f"{metrics.GAP}:{gap.id}": gap.label or gap.subject for gap in kb.not_covered}
-    labels.update({f"{metrics.ROLE}:{role.id}": f"Compared with {role.plural}" for role in kb.roles})
+    labels.update(
+        {
+            f"{metrics.ROLE}:{role.id}": f"Compared with {role.plural}"
+            if role.synonyms
+            else "Jobs the file does not list"
+            for role in kb.roles
+        }
+    )
     return labels
 
 

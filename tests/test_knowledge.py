@@ -104,6 +104,14 @@ def test_every_fact_is_in_the_article(kb):
             ["roles[0] (CNA)", "'refer_to'", "unknown organization 'nobody'"],
         ),
         (
+            lambda d: d["roles"][1].update(synonyms=[]),
+            ["roles[1] (LPN)", "'synonyms'", "a role is named by its synonyms"],
+        ),
+        (
+            lambda d: d["unlisted_roles"].update(role="astronaut"),
+            ["unlisted_roles", "'role'", "unknown role 'astronaut'"],
+        ),
+        (
             lambda d: d["roles"][2].update(answered_by=["gossip"]),
             ["roles[2]", "'answered_by[0]'", "unknown topic 'gossip'"],
         ),

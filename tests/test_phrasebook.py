@@ -308,3 +308,11 @@ def test_spanish_answers_name_the_advising_office_in_spanish(spanish):
 )
 def test_spanish_and_and_or_change_before_the_same_sound(items, last, language, said):
     assert join(items, last, language) == said
+
+
+def test_a_job_asked_about_by_an_unlisted_title_gets_the_role_answer_without_naming_a_side(kb):
+    from actions.conversation import SITE
+
+    text = role_answer(kb, SITE, ["other_role"], Context(), False).text
+    assert text.startswith("My sources don't describe that job, only medical assistants")
+    assert "To find out, ask" in text and " side, ask" not in text

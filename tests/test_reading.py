@@ -387,3 +387,23 @@ def test_a_gap_cue_s_parts_must_lie_in_one_sentence(kb):
         "I live in the U.S. and make $21.50/hr.",
         "Is that good?",
     ]
+
+
+@pytest.mark.parametrize(
+    "text, unlisted",
+    [
+        ("What does a patient care coordinator do?", True),
+        ("¿Qué hace un especialista en consultorio médico?", True),
+        ("¿Cómo me convierto en un asistente de hospital?", True),
+        # a medical assistant by another name, or a bare title: ours
+        ("What is a Pediatric Medical Assistant?", False),
+        ("what does a back office assistant earn?", False),
+        ("que hace un asistente clinico", False),
+        ("What does an assistant do?", False),
+        ("What are the duties of an assistant?", False),
+        # a listed role keeps its own answer
+        ("¿Qué hace un técnico en electrocardiograma?", False),
+    ],
+)
+def test_a_job_asked_about_by_a_title_the_file_does_not_list_is_another_role(kb, text, unlisted):
+    assert ("other_role" in read(kb, text).roles) is unlisted

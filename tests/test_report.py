@@ -586,3 +586,4 @@ def test_the_report_names_subjects_from_the_knowledge_file():
     labels = report.subject_labels()
     assert labels["gap:exam_retakes"] == "Exam retakes"
     assert labels["role:CNA"].startswith("Compared with certified nursing assistants")
+    assert labels["role:other_role"] == "Jobs the file does not list"  # asked about by a title it lacks
