@@ -356,11 +356,23 @@ _AIMS = re.compile(
 )
 
 
-def held_credential(text: str, named: Sequence[str]) -> Optional[str]:
+def held_credential(text: str, named: Sequence[str], said_at: Sequence[int] = ()) -> Optional[str]:
     """The credential a student who says they are certified holds: the only one the message names
-    (directly or by its issuer), unless the message speaks of plans or asks what to get."""
+    (directly or by its issuer), unless the sentence naming it (at the character offsets `said_at`;
+    without them, the whole message) speaks of plans or asks what to get. A plan in another sentence
+    ("I passed the NHA's exam. I will start my practicum next week.") is about something else."""
     named = list(dict.fromkeys(named))
-    return named[0] if len(named) == 1 and _AIMS.search(fold(text)) is None else None
+    if len(named) != 1:
+        return None
+    said = [text]
+    if said_at:
+        said, start = [], 0
+        for sentence in sentences(text):
+            start = text.find(sentence, start)
+            if any(start <= at < start + len(sentence) for at in said_at):
+                said.append(sentence)
+            start += len(sentence)
+    return named[0] if not any(_AIMS.search(fold(s)) for s in said) else None
 
 
 def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:

@@ -290,7 +290,9 @@ class ActionAnswerReading(TopicAnswer):
             elif part == "roles":
                 answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
             elif part == "situation":
-                held = held_credential(tracker.latest_message.get("text") or "", self.credentials_named(tracker))
+                held = held_credential(
+                    tracker.latest_message.get("text") or "", self.credentials_named(tracker), self.named_at(tracker)
+                )
                 advice = advise_situation(kb, personal, reading.situations, held)
                 texts = [compose(t, ctx).text for t in advice.topics]
                 answers.append(situation_answer(kb, advice, texts, ctx.language))
@@ -312,6 +314,15 @@ class ActionAnswerReading(TopicAnswer):
         said = message_entities(tracker)
         issued = [issued_by(org) for org in said.get(ENTITY_ORGANIZATION, [])]
         return said.get(ENTITY_CREDENTIAL, []) + [c for c in issued if c]
+
+    @staticmethod
+    def named_at(tracker: Tracker) -> List[int]:
+        """Where the message names a credential or a body (character offsets), to read that sentence."""
+        return [
+            int(e["start"])
+            for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") in (ENTITY_CREDENTIAL, ENTITY_ORGANIZATION) and isinstance(e.get("start"), int)
+        ]
 
 
 # A message this long is a story, not a question to rephrase ("I went to a technical school for medical

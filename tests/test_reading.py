@@ -18,6 +18,7 @@ from actions.reading import (
     Reading,
     answer_plan,
     count_questions,
+    held_credential,
     match_cue,
     normalise,
     off_subject_question,
@@ -407,3 +408,13 @@ def test_a_gap_cue_s_parts_must_lie_in_one_sentence(kb):
 )
 def test_a_job_asked_about_by_a_title_the_file_does_not_list_is_another_role(kb, text, unlisted):
     assert ("other_role" in read(kb, text).roles) is unlisted
+
+
+def test_a_plan_in_another_sentence_does_not_hide_the_credential_a_student_holds():
+    story = "I have passed the NHA's certification exam. I will start my practicum in a week."
+    at = [story.index("NHA")]
+    assert held_credential(story, ["CCMA"], at) == "CCMA"
+    assert held_credential(story, ["CCMA"]) is None  # where it is said unknown: the whole message is read
+    asking = "I'm already certified. Should I get the CCMA too?"
+    assert held_credential(asking, ["CCMA"], [asking.index("CCMA")]) is None
+    assert held_credential(story, ["CCMA", "RMA"], at) is None
