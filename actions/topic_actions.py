@@ -332,6 +332,7 @@ STORY_WORDS = 40
 
 
 def is_a_story(text: str) -> bool:
+    """Whether a message is long enough that asking to "rephrase" it would be unkind."""
     return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
 
 
