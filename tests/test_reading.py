@@ -418,3 +418,17 @@ def test_a_plan_in_another_sentence_does_not_hide_the_credential_a_student_holds
     asking = "I'm already certified. Should I get the CCMA too?"
     assert held_credential(asking, ["CCMA"], [asking.index("CCMA")]) is None
     assert held_credential(story, ["CCMA", "RMA"], at) is None
+
+
+@pytest.mark.parametrize(
+    "text, on_subject",
+    [
+        ("Do MAs earn more than in retail?", True),
+        ("how much do mas make", True),
+        # Spanish "más" loses its accent before reading: not the plural of MA
+        ("¿Qué es lo más importante para ser feliz?", False),
+        ("¿Por qué cuesta más la vida en California?", False),
+    ],
+)
+def test_mas_is_medical_assistants_in_english_not_spanish_mas(kb, text, on_subject):
+    assert read(kb, text).on_subject is on_subject
