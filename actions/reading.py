@@ -115,6 +115,7 @@ class Reading:
     topics: Tuple[str, ...] = ()  # topics the article answers whose words are in the message (topic_words)
     outside: bool = False  # a question no career answer fits (outside_words: "which of the following …")
     choosing: bool = False  # asks which credential fits the asker (advisor_words: the questionnaire's question)
+    compared: bool = False  # names a medical assistant beside another role ("CNA vs CMA?"; unlisted_roles.own_titles)
 
     @property
     def empty(self) -> bool:
@@ -138,6 +139,7 @@ class Reading:
             topics=tuple(data.get("topics") or ()),
             outside=bool(data.get("outside")),
             choosing=bool(data.get("choosing")),
+            compared=bool(data.get("compared")),
         )
 
 
@@ -246,7 +248,6 @@ def unlisted_role(kb: Knowledge, words: str) -> bool:
         return False
     ends = {normalise(w) or w for w in spec.ends_with}
     titles = {normalise(w) for w in spec.title_words}
-    own = _part("|".join(spec.own_titles))
     for found in _asked_with(tuple(spec.asked_with)).finditer(words):
         title: List[str] = []
         for word in found.group(1).split():
@@ -254,9 +255,15 @@ def unlisted_role(kb: Knowledge, words: str) -> bool:
                 break
             title.append(word)
         said = [w for w in title if w not in _ARTICLES]
-        if any(w in titles for w in said) and len(said) >= 2 and not own.search(" ".join(said)):
+        if any(w in titles for w in said) and len(said) >= 2 and not names_a_medical_assistant(kb, " ".join(said)):
             return True
     return False
+
+
+def names_a_medical_assistant(kb: Knowledge, words: str) -> bool:
+    """Whether the words name a medical assistant (`unlisted_roles.own_titles`: "MA", "asistente médico")."""
+    spec = kb.unlisted_roles
+    return spec is not None and _part("|".join(spec.own_titles)).search(words) is not None
 
 
 def years_of_experience(kb: Knowledge, words: str) -> Optional[str]:
@@ -441,9 +448,10 @@ def read(kb: Knowledge, text: str) -> Reading:
     about_oneself = _best_match(kb.first_person_words, words) is not None
     situations, sets = find_situations(kb, words) if about_oneself else ([], {})
     feelings = kb.feelings
+    roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
     return Reading(
         gaps=tuple(find_gaps(kb, mask_role_names(kb, asked))),
-        roles=tuple(find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])),
+        roles=tuple(roles),
         situations=tuple(situations),
         sets=sets,
         feeling=bool(feelings and _best_match(feelings.cues, words)),
@@ -453,6 +461,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
         outside=_best_match(kb.outside_words, words) is not None,
         choosing=_best_match(kb.advisor_words, words) is not None,
+        compared=bool(roles) and names_a_medical_assistant(kb, mask_role_names(kb, asked)),
     )
 
 

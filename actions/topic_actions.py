@@ -288,7 +288,8 @@ class ActionAnswerReading(TopicAnswer):
             if part == "gaps":
                 answers.append(gap_answer(kb, SITE, reading.gaps, ctx, reading.roles))
             elif part == "roles":
-                answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic=plan.topic is not None))
+                with_topic = plan.topic is not None
+                answers.append(role_answer(kb, SITE, reading.roles, ctx, with_topic, compared=reading.compared))
             elif part == "situation":
                 held = held_credential(
                     tracker.latest_message.get("text") or "", self.credentials_named(tracker), self.named_at(tracker)

@@ -724,17 +724,25 @@ def _pay_and_outlook(kb: Knowledge, language: str) -> str:
     return growth + source_links(kb, sources, language)
 
 
-def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool) -> Answer:
-    """Neighbouring roles are in scope: what the article says about medical assistants, and whom to ask."""
+def role_answer(
+    kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context, with_topic: bool, compared: bool = True
+) -> Answer:
+    """Neighbouring roles are in scope: what the article says about medical assistants, and whom to ask.
+
+    `compared`: the student set the role beside medical assisting ("CNA vs CMA?"), so the answer says it
+    cannot compare them; "what does a phlebotomist do?" compares nothing."""
     language = ctx.language
     roles = [kb.role(r) for r in role_ids]
-    sentences = [
-        say(
+    named = join([r.plural for r in roles], language=language)
+    if compared:
+        lacking = say(
             language,
             "My sources don't describe {roles}, only medical assistants, so I can't compare the two roles.",
-            roles=join([r.plural for r in roles], language=language),
+            roles=named,
         )
-    ]
+    else:
+        lacking = say(language, "My sources don't describe {roles}, only medical assistants.", roles=named)
+    sentences = [lacking]
     sentences += list(dict.fromkeys(r.article_says for r in roles if r.article_says))
     if not with_topic:
         said = say(language, "What they say about medical assistants:")
@@ -742,8 +750,8 @@ def role_answer(kb: Knowledge, site: Site, role_ids: Sequence[str], ctx: Context
             f"{said} {kb.topics.definition.role} {kb.topics.duties.intro} {_pay_and_outlook(kb, language)}"
         )
     refs = [ref for role in roles for ref in role.refer_to]
-    named = roles[0].synonyms  # a job asked about by an unlisted title has no side to name ("that job")
-    sentences.append(referral(kb, site, refs, ctx, role=roles[0].name if named else None))
+    listed = roles[0].synonyms  # a job asked about by an unlisted title has no side to name ("that job")
+    sentences.append(referral(kb, site, refs, ctx, role=roles[0].name if listed else None))
     return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
 
 

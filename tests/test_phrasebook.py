@@ -238,6 +238,7 @@ def spanish_reading_answers(kb: Knowledge) -> Iterator[Tuple[str, Answer]]:
             for with_topic in (False, True):
                 yield f"role {role} {credential}", role_answer(kb, SITE, [role], ctx, with_topic)
         yield f"roles {role_ids[:3]}", role_answer(kb, SITE, role_ids[:3], ctx, False)
+        yield f"roles {role_ids[:3]} not compared", role_answer(kb, SITE, role_ids[:3], ctx, False, compared=False)
     for intents in ([], list(BUTTON_OF_INTENT)):
         yield f"clarify {intents}", clarify(intents, SPANISH)
 
@@ -316,3 +317,13 @@ def test_a_job_asked_about_by_an_unlisted_title_gets_the_role_answer_without_nam
     text = role_answer(kb, SITE, ["other_role"], Context(), False).text
     assert text.startswith("My sources don't describe that job, only medical assistants")
     assert "To find out, ask" in text and " side, ask" not in text
+
+
+def test_a_role_asked_about_alone_is_not_said_to_be_compared(kb):
+    from actions.conversation import SITE
+
+    alone = role_answer(kb, SITE, ["phlebotomist"], Context(), False, compared=False).text
+    assert alone.startswith("My sources don't describe phlebotomists, only medical assistants.")
+    assert "compare" not in alone
+    beside = role_answer(kb, SITE, ["phlebotomist"], Context(), False).text
+    assert "so I can't compare the two roles" in beside

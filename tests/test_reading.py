@@ -432,3 +432,19 @@ def test_a_plan_in_another_sentence_does_not_hide_the_credential_a_student_holds
 )
 def test_mas_is_medical_assistants_in_english_not_spanish_mas(kb, text, on_subject):
     assert read(kb, text).on_subject is on_subject
+
+
+@pytest.mark.parametrize(
+    "text, compared",
+    [
+        ("whats the difference between a cna and a cma", True),
+        ("Should I become a nurse or a medical assistant?", True),
+        ("¿Diferencia entre un asistente médico y un LPN?", True),
+        ("¿Qué es un flebotomista?", False),
+        ("What does a physician assistant do?", False),
+        ("What does a patient care coordinator do?", False),
+    ],
+)
+def test_a_role_set_beside_medical_assisting_is_a_comparison(kb, text, compared):
+    reading = read(kb, text)
+    assert reading.roles and reading.compared is compared
