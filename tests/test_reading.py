@@ -448,3 +448,19 @@ def test_mas_is_medical_assistants_in_english_not_spanish_mas(kb, text, on_subje
 def test_a_role_set_beside_medical_assisting_is_a_comparison(kb, text, compared):
     reading = read(kb, text)
     assert reading.roles and reading.compared is compared
+
+
+@pytest.mark.parametrize(
+    "text, licensing",
+    [
+        ("Do medical assistants require certification?", True),
+        ("Is it mandatory to get certified as an MA?", True),
+        ("do you have to be certified to be a medical assistant", True),
+        # what it takes, not whether it is required: the answer is the routes
+        ("What is required to get certified as an MA?", False),
+        ("What do I need to get certified as a medical assistant?", False),
+        ("What certification is required for the CMA exam?", False),
+    ],
+)
+def test_whether_certification_is_required_is_the_licensing_gap_not_what_it_takes(kb, text, licensing):
+    assert ("licensing" in read(kb, text).gaps) is licensing
