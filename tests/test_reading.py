@@ -464,3 +464,19 @@ def test_a_role_set_beside_medical_assisting_is_a_comparison(kb, text, compared)
 )
 def test_whether_certification_is_required_is_the_licensing_gap_not_what_it_takes(kb, text, licensing):
     assert ("licensing" in read(kb, text).gaps) is licensing
+
+
+@pytest.mark.parametrize(
+    "text, specialty",
+    [
+        ("What is a Pediatric Medical Assistant?", True),
+        ("What does a dermatology medical assistant do?", True),
+        ("¿Qué hace un asistente médico en pediatría?", True),
+        # said about oneself, not asked
+        ("I work as an MA in pediatrics, how do I get certified?", False),
+        # a role of its own, not a specialty of medical assisting
+        ("¿Qué es un asistente de podología?", False),
+    ],
+)
+def test_a_specialty_of_medical_assisting_is_a_gap(kb, text, specialty):
+    assert ("specialties" in read(kb, text).gaps) is specialty
