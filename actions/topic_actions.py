@@ -337,8 +337,26 @@ def is_a_story(text: str) -> bool:
     return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
 
 
+# A guess the classifier gives at least this much is worth a button when a message about this subject
+# was not understood ("Why do medical assistants get paid so little?": what pay depends on, 0.28).
+GUESS_WORTH_A_BUTTON = 0.1
+
+
+def worthwhile_guesses(tracker: Tracker) -> List[str]:
+    """The classifier's topic guesses for the latest message that are worth offering, best first."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return [
+        r["name"]
+        for r in ranking
+        if r.get("name") in TOPIC_OF_INTENT and (r.get("confidence") or 0.0) >= GUESS_WORTH_A_BUTTON
+    ][:3]
+
+
 class ActionRephrase(Action):
-    """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person."""
+    """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person.
+
+    A short question about this subject is offered the classifier's likeliest topics as buttons
+    instead of examples of what to ask."""
 
     NAME = ACTION_REPHRASE
 
@@ -352,6 +370,10 @@ class ActionRephrase(Action):
         answering_in = language(tracker)
         reading = Reading.from_dict(tracker.latest_message.get(READING_KEY))
         story = is_a_story(tracker.latest_message.get("text") or "")
-        answer = rephrase(again, answering_in, worried=reading.feeling, story=story)
+        guesses = worthwhile_guesses(tracker) if reading.on_subject and not story else []
+        if guesses and not again and not reading.feeling:
+            answer = clarify(guesses, answering_in)
+        else:
+            answer = rephrase(again, answering_in, worried=reading.feeling, story=story)
         utter(dispatcher, answer if again else acknowledging(reading, answer, answering_in), answering_in)
         return []

@@ -364,3 +364,25 @@ def test_a_long_story_not_understood_is_thanked_and_asked_one_thing_at_a_time(kb
     story = expected != "Sorry, I didn't quite get that."
     assert "/start_advisor" in [b["payload"] for b in messages[0]["buttons"]]
     assert ("rephrase" in messages[0]["text"]) is not story
+
+
+@pytest.mark.parametrize(
+    "text, ranking, clarified",
+    [
+        # about this subject: the likeliest topics as buttons
+        ("Why Do Medical Assistants Get Paid So Little?", [("nlu_fallback", 0.25), ("ask_pay_factors", 0.28)], True),
+        # guesses too weak to offer, or a message about nothing of this subject: examples of what to ask
+        ("Why Do Medical Assistants Get Paid So Little?", [("nlu_fallback", 0.25), ("ask_pay_factors", 0.05)], False),
+        ("qwxz blorp fnord", [("nlu_fallback", 0.25), ("ask_pay", 0.2)], False),
+    ],
+)
+def test_a_question_about_this_subject_not_understood_is_offered_the_likeliest_topics(kb, text, ranking, clarified):
+    from actions.reading import read
+
+    tracker = make_tracker("nlu_fallback", text=text)
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    tracker.latest_message["reading"] = read(kb, text).as_dict()
+    messages, _ = run_action("action_rephrase", tracker)
+    reply = messages[0]["text"]
+    assert reply.startswith("I want to be sure I answer the question you asked.") is clarified
+    assert ("/ask_pay_factors" in [b["payload"] for b in messages[0]["buttons"]]) is clarified
