@@ -480,3 +480,8 @@ def test_whether_certification_is_required_is_the_licensing_gap_not_what_it_take
 )
 def test_a_specialty_of_medical_assisting_is_a_gap(kb, text, specialty):
     assert ("specialties" in read(kb, text).gaps) is specialty
+
+
+def test_continuing_education_courses_are_this_subject_and_the_renewal_gap(kb):
+    reading = read(kb, "How can I find and purchase CE courses?")
+    assert reading.on_subject and reading.gaps == ("renewal_rules",)
