@@ -106,8 +106,20 @@ def unsure_guesses(tracker: Tracker) -> List[str]:
     intent = message.get("intent") or {}
     if (message.get("text") or "").startswith("/") or (intent.get("confidence") or 0.0) >= TOPIC_CONFIDENCE:
         return []
-    ranking = [r.get("name") for r in message.get("intent_ranking") or []]
-    return [name for name in ranking if name in TOPIC_OF_INTENT][:3]
+    return topic_guesses(tracker)
+
+
+# When a message about this subject was not understood at all, a guess needs at least this much to be
+# offered as a button ("Why do medical assistants get paid so little?": what pay depends on, 0.28).
+GUESS_WORTH_A_BUTTON = 0.1
+
+
+def topic_guesses(tracker: Tracker, at_least: float = 0.0) -> List[str]:
+    """The classifier's three best topic guesses for the latest message (each `at_least` that sure)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    return [
+        r["name"] for r in ranking if r.get("name") in TOPIC_OF_INTENT and (r.get("confidence") or 0.0) >= at_least
+    ][:3]
 
 
 class ActionAnswerDefinition(TopicAnswer):
@@ -337,21 +349,6 @@ def is_a_story(text: str) -> bool:
     return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
 
 
-# A guess the classifier gives at least this much is worth a button when a message about this subject
-# was not understood ("Why do medical assistants get paid so little?": what pay depends on, 0.28).
-GUESS_WORTH_A_BUTTON = 0.1
-
-
-def worthwhile_guesses(tracker: Tracker) -> List[str]:
-    """The classifier's topic guesses for the latest message that are worth offering, best first."""
-    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-    return [
-        r["name"]
-        for r in ranking
-        if r.get("name") in TOPIC_OF_INTENT and (r.get("confidence") or 0.0) >= GUESS_WORTH_A_BUTTON
-    ][:3]
-
-
 class ActionRephrase(Action):
     """Not understood (NLU unsure, or no rule fits): ask to rephrase; twice in a row, offer a person.
 
@@ -370,7 +367,7 @@ class ActionRephrase(Action):
         answering_in = language(tracker)
         reading = Reading.from_dict(tracker.latest_message.get(READING_KEY))
         story = is_a_story(tracker.latest_message.get("text") or "")
-        guesses = worthwhile_guesses(tracker) if reading.on_subject and not story else []
+        guesses = topic_guesses(tracker, GUESS_WORTH_A_BUTTON) if reading.on_subject and not story else []
         if guesses and not again and not reading.feeling:
             answer = clarify(guesses, answering_in)
         else:
