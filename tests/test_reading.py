@@ -75,12 +75,35 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("I only have a GED, is that ok", "prerequisites"),
         ("solo tengo el GED, ¿puedo estudiar?", "prerequisites"),
         ("I was a nurse in the Philippines, can I work as an MA", "foreign_trained"),
+        ("Do medical assistants require certification?", "licensing"),
+        ("Is it mandatory to get certified as an MA?", "licensing"),
+        ("do you have to be certified to be a medical assistant", "licensing"),
+        ("What is a Pediatric Medical Assistant?", "specialties"),
+        ("What does a dermatology medical assistant do?", "specialties"),
+        ("¿Qué hace un asistente médico en pediatría?", "specialties"),
+        ("How can I find and purchase CE courses?", "renewal_rules"),
     ],
 )
 def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
     reading = read(kb, text)
     assert reading.gaps[:1] == (gap,), reading
     assert reading_intent(kb, reading, None) == ASK_NOT_COVERED
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        # what it takes to get certified, not whether it is required: the answer is the routes
+        ("What is required to get certified as an MA?", "licensing"),
+        ("What do I need to get certified as a medical assistant?", "licensing"),
+        ("What certification is required for the CMA exam?", "licensing"),
+        # a specialty said about oneself, or a role of its own
+        ("I work as an MA in pediatrics, how do I get certified?", "specialties"),
+        ("¿Qué es un asistente de podología?", "specialties"),
+    ],
+)
+def test_a_gap_is_not_read_where_the_question_asks_something_else(kb, text, gap):
+    assert gap not in read(kb, text).gaps
 
 
 @pytest.mark.parametrize(
@@ -420,18 +443,12 @@ def test_a_plan_in_another_sentence_does_not_hide_the_credential_a_student_holds
     assert held_credential(story, ["CCMA", "RMA"], at) is None
 
 
-@pytest.mark.parametrize(
-    "text, on_subject",
-    [
-        ("Do MAs earn more than in retail?", True),
-        ("how much do mas make", True),
-        # Spanish "más" loses its accent before reading: not the plural of MA
-        ("¿Qué es lo más importante para ser feliz?", False),
-        ("¿Por qué cuesta más la vida en California?", False),
-    ],
-)
-def test_mas_is_medical_assistants_in_english_not_spanish_mas(kb, text, on_subject):
-    assert read(kb, text).on_subject is on_subject
+def test_what_makes_a_message_about_this_subject(kb):
+    about = ["Do MAs earn more than in retail?", "how much do mas make", "How can I find and purchase CE courses?"]
+    # Spanish "más" loses its accent before reading: not the plural of MA
+    not_about = ["¿Qué es lo más importante para ser feliz?", "¿Por qué cuesta más la vida en California?"]
+    misread = [t for t in about if not read(kb, t).on_subject] + [t for t in not_about if read(kb, t).on_subject]
+    assert misread == []
 
 
 @pytest.mark.parametrize(
@@ -448,40 +465,3 @@ def test_mas_is_medical_assistants_in_english_not_spanish_mas(kb, text, on_subje
 def test_a_role_set_beside_medical_assisting_is_a_comparison(kb, text, compared):
     reading = read(kb, text)
     assert reading.roles and reading.compared is compared
-
-
-@pytest.mark.parametrize(
-    "text, licensing",
-    [
-        ("Do medical assistants require certification?", True),
-        ("Is it mandatory to get certified as an MA?", True),
-        ("do you have to be certified to be a medical assistant", True),
-        # what it takes, not whether it is required: the answer is the routes
-        ("What is required to get certified as an MA?", False),
-        ("What do I need to get certified as a medical assistant?", False),
-        ("What certification is required for the CMA exam?", False),
-    ],
-)
-def test_whether_certification_is_required_is_the_licensing_gap_not_what_it_takes(kb, text, licensing):
-    assert ("licensing" in read(kb, text).gaps) is licensing
-
-
-@pytest.mark.parametrize(
-    "text, specialty",
-    [
-        ("What is a Pediatric Medical Assistant?", True),
-        ("What does a dermatology medical assistant do?", True),
-        ("¿Qué hace un asistente médico en pediatría?", True),
-        # said about oneself, not asked
-        ("I work as an MA in pediatrics, how do I get certified?", False),
-        # a role of its own, not a specialty of medical assisting
-        ("¿Qué es un asistente de podología?", False),
-    ],
-)
-def test_a_specialty_of_medical_assisting_is_a_gap(kb, text, specialty):
-    assert ("specialties" in read(kb, text).gaps) is specialty
-
-
-def test_continuing_education_courses_are_this_subject_and_the_renewal_gap(kb):
-    reading = read(kb, "How can I find and purchase CE courses?")
-    assert reading.on_subject and reading.gaps == ("renewal_rules",)
