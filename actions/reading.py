@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from actions.advisor_rules import NUMBER_WORDS, parse_years
 from actions.constants import ASK_ABOUT_ROLE, ASK_NOT_COVERED, ASK_OTHER_MEANING, GAP_OF_INTENT, SHARE_SITUATION
@@ -234,36 +234,47 @@ _ARTICLES = frozenset({"a", "an", "the", "un", "una", "el", "la", "los", "las"})
 
 
 @lru_cache(maxsize=16)
-def _asked_with(phrases: Tuple[str, ...]) -> Pattern[str]:
-    alts = sorted((re.escape(normalise(p)) for p in phrases), key=len, reverse=True)
-    return re.compile(rf"(?<![\w'\-])(?:{'|'.join(alts)})\s+((?:\S+\s*){{1,{TITLE_WORDS}}})")
+def _title_reader(
+    asked_with: Tuple[str, ...], title_words: Tuple[str, ...], own_titles: Tuple[str, ...], ends_with: Tuple[str, ...]
+) -> Tuple[Pattern[str], FrozenSet[str], Pattern[str], FrozenSet[str]]:
+    """`unlisted_roles` compiled once: what a title follows, its words, our own titles, what ends it."""
+    alts = sorted((re.escape(normalise(p)) for p in asked_with), key=len, reverse=True)
+    asked = re.compile(rf"(?<![\w'\-])(?:{'|'.join(alts)})\s+((?:\S+\s*){{1,{TITLE_WORDS}}})")
+    ends = frozenset(normalise(w) or w for w in ends_with)  # "." (a sentence break) normalises to nothing
+    return asked, frozenset(normalise(w) for w in title_words), _part("|".join(own_titles)), ends
+
+
+def _titles(kb: Knowledge) -> Optional[Tuple[Pattern[str], FrozenSet[str], Pattern[str], FrozenSet[str]]]:
+    spec = kb.unlisted_roles
+    if spec is None:
+        return None
+    return _title_reader(tuple(spec.asked_with), tuple(spec.title_words), tuple(spec.own_titles), tuple(spec.ends_with))
 
 
 def unlisted_role(kb: Knowledge, words: str) -> bool:
     """Whether a question asks about a job by a title that names neither a medical assistant nor a listed
     role ("what does a patient care coordinator do?"; knowledge `unlisted_roles`). Call it only when
     `find_roles` found none."""
-    spec = kb.unlisted_roles
-    if spec is None:
+    reader = _titles(kb)
+    if reader is None:
         return False
-    ends = {normalise(w) or w for w in spec.ends_with}
-    titles = {normalise(w) for w in spec.title_words}
-    for found in _asked_with(tuple(spec.asked_with)).finditer(words):
+    asked, titles, own, ends = reader
+    for found in asked.finditer(words):
         title: List[str] = []
         for word in found.group(1).split():
             if word in ends:
                 break
             title.append(word)
         said = [w for w in title if w not in _ARTICLES]
-        if any(w in titles for w in said) and len(said) >= 2 and not names_a_medical_assistant(kb, " ".join(said)):
+        if any(w in titles for w in said) and len(said) >= 2 and not own.search(" ".join(said)):
             return True
     return False
 
 
 def names_a_medical_assistant(kb: Knowledge, words: str) -> bool:
     """Whether the words name a medical assistant (`unlisted_roles.own_titles`: "MA", "asistente médico")."""
-    spec = kb.unlisted_roles
-    return spec is not None and _part("|".join(spec.own_titles)).search(words) is not None
+    reader = _titles(kb)
+    return reader is not None and reader[2].search(words) is not None
 
 
 def years_of_experience(kb: Knowledge, words: str) -> Optional[str]:
@@ -449,8 +460,9 @@ def read(kb: Knowledge, text: str) -> Reading:
     situations, sets = find_situations(kb, words) if about_oneself else ([], {})
     feelings = kb.feelings
     roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
+    masked = mask_role_names(kb, asked)
     return Reading(
-        gaps=tuple(find_gaps(kb, mask_role_names(kb, asked))),
+        gaps=tuple(find_gaps(kb, masked)),
         roles=tuple(roles),
         situations=tuple(situations),
         sets=sets,
@@ -461,7 +473,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
         outside=_best_match(kb.outside_words, words) is not None,
         choosing=_best_match(kb.advisor_words, words) is not None,
-        compared=bool(roles) and names_a_medical_assistant(kb, mask_role_names(kb, asked)),
+        compared=bool(roles) and names_a_medical_assistant(kb, masked),
     )
 
 
