@@ -162,6 +162,17 @@ def sentences(text: str) -> List[str]:
     return found
 
 
+# A message this long is a story, not a question ("I went to a technical school for medical
+# assistant about 4 years ago. Right out of school I got a job…"): real posts run to several sentences.
+STORY_SENTENCES = 3
+STORY_WORDS = 40
+
+
+def is_a_story(text: str) -> bool:
+    """Whether a message is a story: asking to "rephrase" it would be unkind, and it is not a request."""
+    return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
+
+
 def sentence_words(text: str) -> str:
     """`normalise` sentence by sentence, with SENTENCE_BREAK between them."""
     return SENTENCE_BREAK.join(w for w in (normalise(s) for s in sentences(text)) if w)

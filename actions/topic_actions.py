@@ -45,7 +45,7 @@ from actions.conversation import (
     worded,
 )
 from actions.knowledge import ASKED_TOPIC
-from actions.reading import Reading, answer_plan, held_credential, sentences
+from actions.reading import Reading, answer_plan, held_credential, is_a_story
 from actions.topic_wording import GAP_TOPICS, TOPICS, TOPICS_BY_ENTITY, clarify, gap_answer, role_answer
 from actions.wording import Answer, Context
 
@@ -336,17 +336,6 @@ class ActionAnswerReading(TopicAnswer):
             for e in tracker.latest_message.get("entities", [])
             if e.get("entity") in (ENTITY_CREDENTIAL, ENTITY_ORGANIZATION) and isinstance(e.get("start"), int)
         ]
-
-
-# A message this long is a story, not a question to rephrase ("I went to a technical school for medical
-# assistant about 4 years ago. Right out of school I got a job…"): real posts run to several sentences.
-STORY_SENTENCES = 3
-STORY_WORDS = 40
-
-
-def is_a_story(text: str) -> bool:
-    """Whether a message is long enough that asking to "rephrase" it would be unkind."""
-    return len(sentences(text)) >= STORY_SENTENCES or len(text.split()) >= STORY_WORDS
 
 
 class ActionRephrase(Action):

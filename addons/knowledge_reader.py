@@ -57,6 +57,7 @@ from actions.reading import (
     OUT_OF_SCOPE,
     Reading,
     asks_why_the_bot_asks,
+    is_a_story,
     names_an_ambiguous_acronym,
     normalise,
     off_subject_question,
@@ -192,12 +193,19 @@ class KnowledgeReader(GraphComponent):
         if name == ASK_OTHER_MEANING and routed != ASK_OTHER_MEANING and not unfounded_other:
             routed = None  # the classifier recognised another "CMA" by words the file does not list
         content = routed in (ASK_NOT_COVERED, ASK_ABOUT_ROLE)
-        if name in CONTROL_INTENTS and not (
-            content
-            and (
-                name == TALK_TO_HUMAN
-                or (name == ASK_WHY and not asks_why_the_bot_asks(text))
-                or (name == START_ADVISOR and not reading.choosing)
+        # A story that does not ask which credential fits is not a request for the questionnaire
+        # (none of the training data's requests is one), however the classifier took it.
+        unasked_advisor = name == START_ADVISOR and not reading.choosing and is_a_story(text)
+        if (
+            name in CONTROL_INTENTS
+            and not unasked_advisor
+            and not (
+                content
+                and (
+                    name == TALK_TO_HUMAN
+                    or (name == ASK_WHY and not asks_why_the_bot_asks(text))
+                    or (name == START_ADVISOR and not reading.choosing)
+                )
             )
         ):
             # "I was a medic, which credential fits me?" starts the questionnaire (pre-filled). Asking for a
@@ -214,7 +222,7 @@ class KnowledgeReader(GraphComponent):
         elif self._mostly_unknown_words(text):
             message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
-            decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other)
+            decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other, unasked_advisor)
             if decided:
                 message.set(INTENT, decided, add_to_output=True)
             if self._about_something_else(message.get(INTENT) or {}, reading, text):
@@ -222,13 +230,19 @@ class KnowledgeReader(GraphComponent):
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
 
     def _decide_without_unsupported(
-        self, name: Optional[str], ranking: List[Dict[str, Any]], reading: Reading, unfounded_other: bool = False
+        self,
+        name: Optional[str],
+        ranking: List[Dict[str, Any]],
+        reading: Reading,
+        unfounded_other: bool = False,
+        unasked_advisor: bool = False,
     ) -> Optional[Dict[str, Any]]:
         """Decide again without the guesses the file can show no evidence for.
 
         The reading intents, and the gap intents (ask_cost, ask_duration) whose gap the
         message does not name, are only answered on evidence, and so is another "CMA" in
-        a message that says no such acronym (`unfounded_other`). When one of them is the
+        a message that says no such acronym (`unfounded_other`) and the questionnaire for a
+        story that does not ask for it (`unasked_advisor`). When one of them is the
         classifier's guess, or made the guess ambiguous enough for the fallback ("the
         typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
         again to the guesses that remain: the next best, or the fallback. A fallback on a
@@ -238,6 +252,8 @@ class KnowledgeReader(GraphComponent):
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
             if unfounded_other and entry.get("name") == ASK_OTHER_MEANING:
+                return True
+            if unasked_advisor and entry.get("name") == START_ADVISOR:
                 return True
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 
