@@ -249,6 +249,7 @@ class SentenceEncoder(GraphComponent):
         # The classifier's one regularisation applies to counts and embedding alike; the
         # weight scales the embedding against the counts.
         self.weight = float(config["weight"])
+        encoder()  # loaded with the model: missing weights stop start-up, not a student's first message
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [message for message in messages if message.get(TEXT)]
