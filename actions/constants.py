@@ -80,6 +80,9 @@ TOPIC_OF_INTENT = {
     "ask_eligibility": "eligibility",
 }
 
+# Who issues a credential: a guess that needs a credential, or a body that issues one, to be about.
+ASK_ISSUER = "ask_issuer"
+
 # Classifier intents that already answer one gap of the knowledge file (same answer, no re-routing).
 GAP_OF_INTENT = {"ask_cost": "cost", "ask_duration": "duration"}
 

@@ -32,16 +32,19 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.constants import (
     ASK_ABOUT_ROLE,
+    ASK_ISSUER,
     ASK_NOT_COVERED,
     ASK_OTHER_MEANING,
     ASK_WHY,
     CONTROL_INTENTS,
+    ENTITY_CREDENTIAL,
+    ENTITY_ORGANIZATION,
     GAP_OF_INTENT,
     NLU_FALLBACK,
     READING_INTENTS,
@@ -222,12 +225,22 @@ class KnowledgeReader(GraphComponent):
         elif self._mostly_unknown_words(text):
             message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
-            decided = self._decide_without_unsupported(name, ranking, reading, unfounded_other, unasked_advisor)
+            decided = self._decide_without_unsupported(
+                name, ranking, reading, unfounded_other, unasked_advisor, self._names_no_issuer(message)
+            )
             if decided:
                 message.set(INTENT, decided, add_to_output=True)
             if self._about_something_else(message.get(INTENT) or {}, reading, text):
                 message.set(INTENT, {"name": OUT_OF_SCOPE, "confidence": 1.0}, add_to_output=True)
         message.set(READING_KEY, {**reading.as_dict(), "asked": asked}, add_to_output=True)
+
+    def _names_no_issuer(self, message: Message) -> bool:
+        """The message names bodies, none of which issues a credential, and no credential."""
+        entities = message.get(ENTITIES) or []
+        if any(e.get("entity") == ENTITY_CREDENTIAL for e in entities):
+            return False
+        bodies = {e.get("value") for e in entities if e.get("entity") == ENTITY_ORGANIZATION}
+        return bool(bodies) and not bodies & {credential.issuer for credential in self.knowledge.credentials}
 
     def _decide_without_unsupported(
         self,
@@ -236,13 +249,15 @@ class KnowledgeReader(GraphComponent):
         reading: Reading,
         unfounded_other: bool = False,
         unasked_advisor: bool = False,
+        no_issuer: bool = False,
     ) -> Optional[Dict[str, Any]]:
         """Decide again without the guesses the file can show no evidence for.
 
         The reading intents, and the gap intents (ask_cost, ask_duration) whose gap the
         message does not name, are only answered on evidence, and so is another "CMA" in
-        a message that says no such acronym (`unfounded_other`) and the questionnaire for a
-        story that does not ask for it (`unasked_advisor`). When one of them is the
+        a message that says no such acronym (`unfounded_other`), the questionnaire for a
+        story that does not ask for it (`unasked_advisor`), and "who issues it?" about a body
+        that issues no credential ("who runs the BLS?", `no_issuer`). When one of them is the
         classifier's guess, or made the guess ambiguous enough for the fallback ("the
         typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
         again to the guesses that remain: the next best, or the fallback. A fallback on a
@@ -254,6 +269,8 @@ class KnowledgeReader(GraphComponent):
             if unfounded_other and entry.get("name") == ASK_OTHER_MEANING:
                 return True
             if unasked_advisor and entry.get("name") == START_ADVISOR:
+                return True
+            if no_issuer and entry.get("name") == ASK_ISSUER:
                 return True
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 

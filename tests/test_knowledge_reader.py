@@ -19,13 +19,15 @@ def reader(kb) -> KnowledgeReader:
     return KnowledgeReader(kb)
 
 
-def classify(reader: KnowledgeReader, text: str, *ranking: Tuple[str, float]) -> Message:
+def classify(
+    reader: KnowledgeReader, text: str, *ranking: Tuple[str, float], entities: Tuple[Tuple[str, str], ...] = ()
+) -> Message:
     """A message as the classifier and FallbackClassifier leave it, then through the component."""
     message = Message(data={"text": text})
     ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
     message.set("intent", ranked[0], add_to_output=True)
     message.set("intent_ranking", ranked, add_to_output=True)
-    message.set("entities", [], add_to_output=True)
+    message.set("entities", [{"entity": e, "value": v} for e, v in entities], add_to_output=True)
     reader.process([message])
     return message
 
@@ -180,6 +182,21 @@ def test_no_training_example_of_the_questionnaire_is_a_story_that_does_not_ask_f
     requests = [m.get("text") for m in load_data("data/nlu").intent_examples if m.get("intent") == "start_advisor"]
     assert len(requests) > 100
     assert [t for t in requests if is_a_story(t) and not read(kb, t).choosing] == []
+
+
+def test_who_issues_it_about_a_body_that_issues_nothing_is_not_the_issuer_question(reader):
+    # "who runs the BLS?": the BLS issues no credential, so the body's own answer, not who issues one
+    bls = (("organization", "BLS"),)
+    ranking = (("nlu_fallback", 0.25), ("ask_organization", 0.41), ("ask_issuer", 0.39), ("out_of_scope", 0.01))
+    assert classify(reader, "who runs the bls", *ranking, entities=bls).get("intent")["name"] == "ask_organization"
+    ranking = (("ask_issuer", 0.5), ("ask_organization", 0.4), ("out_of_scope", 0.01))
+    assert classify(reader, "who runs the bls", *ranking, entities=bls).get("intent")["name"] == "ask_organization"
+    # a body that issues one, a credential named, or nothing named: the issuer question stands
+    aama = (("organization", "AAMA"),)
+    assert classify(reader, "who runs the aama", *ranking, entities=aama).get("intent")["name"] == "ask_issuer"
+    both = (("organization", "BLS"), ("credential", "CMA"))
+    assert classify(reader, "does the bls run the cma", *ranking, entities=both).get("intent")["name"] == "ask_issuer"
+    assert classify(reader, "who offers the certification", *ranking).get("intent")["name"] == "ask_issuer"
 
 
 def test_button_payloads_are_left_alone(reader):
