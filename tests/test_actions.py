@@ -225,6 +225,18 @@ def _run(action: str, tracker):
     return dispatcher.messages, events
 
 
+def test_an_unsure_guess_about_a_body_the_message_names_is_answered():
+    ranking = (("ask_organization", 0.43), ("ask_issuer", 0.37), ("out_of_scope", 0.01))
+    tracker = _typed("who runs the bls", *ranking)
+    tracker.latest_message["entities"] = [{"entity": "organization", "value": "BLS"}]
+    messages, _ = _run("action_answer_organization", tracker)
+    assert "US Bureau of Labor Statistics" in messages[0]["text"]
+    assert "Did you mean" not in messages[0]["text"]
+    # without a body named, the same guess asks which question was meant
+    messages, _ = _run("action_answer_organization", _typed("who runs it", *ranking))
+    assert "Did you mean one of these?" in messages[0]["text"]
+
+
 def test_an_unsure_topic_guess_asks_which_question_was_meant():
     messages, events = _run(
         "action_answer_exam",
