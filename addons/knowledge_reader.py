@@ -225,9 +225,19 @@ class KnowledgeReader(GraphComponent):
         elif self._mostly_unknown_words(text):
             message.set(INTENT, {"name": NLU_FALLBACK, "confidence": intent.get("confidence", 0.0)}, add_to_output=True)
         else:
-            decided = self._decide_without_unsupported(
-                name, ranking, reading, unfounded_other, unasked_advisor, self._names_no_issuer(message)
-            )
+            # Guesses set aside like the unsupported ones: another "CMA" where no such acronym is said,
+            # the questionnaire for a story that does not ask for it, "who issues it?" about bodies that
+            # issue no credential ("who runs the BLS?").
+            set_aside = {
+                intent_name
+                for intent_name, applies in (
+                    (ASK_OTHER_MEANING, unfounded_other),
+                    (START_ADVISOR, unasked_advisor),
+                    (ASK_ISSUER, self._names_no_issuer(message)),
+                )
+                if applies
+            }
+            decided = self._decide_without_unsupported(name, ranking, reading, set_aside)
             if decided:
                 message.set(INTENT, decided, add_to_output=True)
             if self._about_something_else(message.get(INTENT) or {}, reading, text):
@@ -247,17 +257,13 @@ class KnowledgeReader(GraphComponent):
         name: Optional[str],
         ranking: List[Dict[str, Any]],
         reading: Reading,
-        unfounded_other: bool = False,
-        unasked_advisor: bool = False,
-        no_issuer: bool = False,
+        set_aside: Set[str],
     ) -> Optional[Dict[str, Any]]:
         """Decide again without the guesses the file can show no evidence for.
 
         The reading intents, and the gap intents (ask_cost, ask_duration) whose gap the
-        message does not name, are only answered on evidence, and so is another "CMA" in
-        a message that says no such acronym (`unfounded_other`), the questionnaire for a
-        story that does not ask for it (`unasked_advisor`), and "who issues it?" about a body
-        that issues no credential ("who runs the BLS?", `no_issuer`). When one of them is the
+        message does not name, are only answered on evidence, and so are the intents the
+        caller has found no ground for (`set_aside`). When one of them is the
         classifier's guess, or made the guess ambiguous enough for the fallback ("the
         typical paycheck": pay 0.43, cost 0.40), the FallbackClassifier's rule is applied
         again to the guesses that remain: the next best, or the fallback. A fallback on a
@@ -266,11 +272,7 @@ class KnowledgeReader(GraphComponent):
 
         def unsupported(entry: Dict[str, Any]) -> bool:
             gap = GAP_OF_INTENT.get(entry.get("name") or "")
-            if unfounded_other and entry.get("name") == ASK_OTHER_MEANING:
-                return True
-            if unasked_advisor and entry.get("name") == START_ADVISOR:
-                return True
-            if no_issuer and entry.get("name") == ASK_ISSUER:
+            if entry.get("name") in set_aside:
                 return True
             return entry.get("name") in READING_INTENTS or (gap is not None and gap not in reading.gaps)
 
