@@ -1140,6 +1140,49 @@ def test_session_id_the_server_replaces_drops_the_transcript(scripted_chat: Chat
     assert "7 years" not in chat.page.locator(".rcw-log").inner_text()
 
 
+def connect_packets(payloads: List[str]) -> int:
+    """socket.io CONNECT packets ("40...") in engine.io payloads (polling joins packets with \\x1e)."""
+    return sum(packet.startswith("40") for payload in payloads for packet in payload.split("\x1e"))
+
+
+def test_a_question_sent_while_the_connection_is_made_is_answered(chat: Chat) -> None:
+    """A question typed after the socket.io handshake but before the server acknowledged the
+    namespace made the widget ask socket.io to connect again: it sent a second CONNECT, the server
+    refused it ("already connected"), and the student read that the chat service could not be
+    reached (a CI failure, 1 December). Holding the polling request that brings the
+    acknowledgement until the question is typed makes that window certain."""
+    held: list = []
+    sent: List[str] = []
+    hold = {"on": True}
+
+    def hold_polls(route) -> None:  # noqa: ANN001 - playwright's Route
+        request = route.request
+        if request.method == "POST" and request.post_data:
+            sent.append(request.post_data)
+        if hold["on"] and request.method == "GET" and "sid=" in request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    chat.page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(str(payload))))
+    chat.page.route("**/socket.io/**", hold_polls)
+    chat.goto()
+    chat.open()  # sends the greeting: the connection starts
+    deadline = time.monotonic() + REPLY_TIMEOUT_MS / 1000
+    while not held and time.monotonic() < deadline:
+        chat.page.wait_for_timeout(50)
+    assert held, "the widget never polled the server after the handshake"
+    chat.ask(PAY_QUESTION)
+    chat.page.wait_for_timeout(500)  # time for a second CONNECT to be written, if the widget asks for one
+    hold["on"] = False
+    for route in held:
+        route.continue_()
+    chat.wait_for_greeting()
+    chat.expect_bot_says(PAY_FIGURE)
+    expect(chat.page.get_by_role("alert")).to_be_empty()  # the notice stays in the page, with no error in it
+    assert connect_packets(sent) == 1, sent
+
+
 def test_stored_session_id_is_continued_only_with_its_transcript(chat: Chat, stack: Stack) -> None:
     """A stored id the server did not issue: whatever the server decides, the widget shows the
     transcript only if the conversation really goes on (today's server continues any id; a

@@ -1,10 +1,10 @@
 /*
- * Rasa chat widget 1.1.0: an accessible web chat for Rasa's socket.io channel.
+ * Rasa chat widget 1.1.1: an accessible web chat for Rasa's socket.io channel.
  *
  * Embed (docs/embedding.md) the pinned, minified build with socket.io-client built in:
- *   <script src="/dist/rasa-chat-1.1.0.min.js" integrity="sha384-…" crossorigin="anonymous"
+ *   <script src="/dist/rasa-chat-1.1.1.min.js" integrity="sha384-…" crossorigin="anonymous"
  *           data-server-url="https://chat.example.edu" defer></script>
- * (hashes in web/dist/manifest.json; it loads rasa-chat-1.1.0.min.css next to it, pinned by its
+ * (hashes in web/dist/manifest.json; it loads rasa-chat-1.1.1.min.css next to it, pinned by its
  * own hash), or while developing this file, which loads rasa-chat.css next to it and
  * socket.io-client from ../node_modules/ (or data-socketio-src). `npm run build` makes dist/.
  *
@@ -33,7 +33,7 @@
  *       "message"  handler({from: "user" | "bot", text, buttons: [{title, payload}]}) for each
  *                  new message in the transcript (not for restored history)
  *       "open", "close"  each time the chat is shown or hidden (by the student, the API or expiry)
- *   RasaChat.version     "1.1.0"
+ *   RasaChat.version     "1.1.1"
  * With async loading, queue calls in an array until the script runs (RasaChat.push keeps working):
  *   (window.RasaChat = window.RasaChat || []).push(["on", "open", handler], ["open"]);
  *
@@ -43,7 +43,7 @@
 (() => {
   "use strict";
 
-  const VERSION = "1.1.0"; // = "version" in web/package.json (npm run build checks)
+  const VERSION = "1.1.1"; // = "version" in web/package.json (npm run build checks)
   // Defined by the bundle (web/scripts/build-bundle.mjs): socket.io-client and the pinned stylesheet.
   const BUNDLE = typeof __rasaChatBundle === "object" ? __rasaChatBundle : null;
 
@@ -424,6 +424,9 @@
 
   let socket = null;
   let ready = false; // true once the server has confirmed our session id
+  // A connection is being made. Asking socket.io to connect again in that window makes it send a
+  // second CONNECT, which the server refuses ("already connected") and the socket is torn down.
+  let connecting = false;
   let pending = null; // { payload, label, sent } awaiting the bot's reply
   let replyTimer = 0;
   let waiting = false; // a message is out and its reply not yet in (or timed out)
@@ -447,23 +450,37 @@
 
   function connect() {
     if (socket) {
-      if (!socket.connected) socket.connect();
+      if (!socket.connected && !connecting) {
+        connecting = true;
+        socket.connect();
+      }
       return;
     }
+    connecting = true;
     loadSocketIo().then(() => {
       if (socket) return; // another call got here first
       // Reconnection is driven by the widget (on send / Retry) so failures are always visible.
       // The bundle uses its own copy: a page's window.io (another version, or none) is left alone.
       socket = (BUNDLE ? BUNDLE.io : window.io)(config.serverUrl, { path: config.socketPath, reconnection: false, timeout: REPLY_TIMEOUT_MS });
-      socket.on("connect", () => socket.emit("session_request", { session_id: state.sessionId }));
+      socket.on("connect", () => {
+        connecting = false;
+        socket.emit("session_request", { session_id: state.sessionId });
+      });
       socket.on("session_confirm", onSessionConfirm);
       socket.on("bot_uttered", onBotMessage);
-      socket.on("connect_error", () => showError(strings.unreachable));
+      socket.on("connect_error", () => {
+        connecting = false;
+        showError(strings.unreachable);
+      });
       socket.on("disconnect", () => {
+        connecting = false;
         ready = false;
         if (pending) showError(strings.connectionLost);
       });
-    }, () => showError(strings.unreachable));
+    }, () => {
+      connecting = false;
+      showError(strings.unreachable);
+    });
   }
 
   function onSessionConfirm(confirmed) {
@@ -600,6 +617,7 @@
     pending = null;
     waiting = false;
     ready = false;
+    connecting = false; // disconnect() below gives no event when it cuts an attempt short
     state = freshState();
     removeStored();
     log.replaceChildren();
