@@ -273,6 +273,34 @@ def numbers_in(text: str) -> Tuple[List[str], List[str]]:
 # Replaces socket.io-client with a scripted server, for the situations the real bot
 # cannot be made to produce on demand: a reply that never comes and hostile text.
 # window.__sent records what the widget emitted; window.__bot(msg) plays a bot reply.
+# The first bot message after the latest user message whose text matches, read from the page as
+# it is at each check (an index taken earlier can point past the end: a conversation the server
+# replaces clears the log under the test). Whitespace is collapsed, as Playwright's has_text does.
+_LATEST_REPLY = """([source, flags]) => {
+  const log = [...document.querySelector('.rcw-log').children];
+  const after = log.slice(log.findLastIndex((m) => m.matches('.rcw-user')) + 1);
+  const text = (m) => (m.querySelector('.rcw-bubble')?.innerText || '').replace(/\\s+/g, ' ').trim();
+  const found = after.find((m) => m.matches('.rcw-bot:not(.rcw-typing)') && new RegExp(source, flags).test(text(m)));
+  return found ? text(found) : null;
+}"""
+
+
+def bot_reply(page: Any, pattern: "re.Pattern[str] | str", timeout_ms: float) -> str:
+    """Waits for the widget's reply to the latest user message that matches `pattern` (a text: found
+    anywhere in it, any case) and returns its text; fails with the conversation as the page shows it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if isinstance(pattern, str):
+        source, flags = re.escape(" ".join(pattern.split())), "i"
+    else:
+        source, flags = pattern.pattern, "i" if pattern.flags & re.IGNORECASE else ""
+    try:
+        return page.wait_for_function(_LATEST_REPLY, arg=[source, flags], timeout=timeout_ms).json_value()
+    except PlaywrightTimeout:
+        shown = page.locator(".rcw-log").inner_text()
+        raise AssertionError(f"no reply matching {source!r} after the latest user message: {shown!r}") from None
+
+
 SCRIPTED_SOCKET = """
 window.__sent = [];
 window.io = () => {

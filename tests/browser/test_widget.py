@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cma_stack import Stack, free_port
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET, run_axe
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET, bot_reply, run_axe
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -304,11 +304,7 @@ class Chat:
 
     def expect_bot_says(self, text: str) -> None:
         """A bot message that arrived after the latest user message contains `text`."""
-        last_user = self.page.evaluate(
-            "[...document.querySelector('.rcw-log').children].findLastIndex(m => m.matches('.rcw-user'))"
-        )
-        replies = self.page.locator(f".rcw-log > .rcw-bot:not(.rcw-typing):nth-child(n+{last_user + 2}) .rcw-bubble")
-        expect(replies.filter(has_text=text).first).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+        bot_reply(self.page, text, REPLY_TIMEOUT_MS)
 
     def bot_count(self) -> int:
         return self.page.locator(BOT_BUBBLE).count()

@@ -35,7 +35,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from cma_stack import Stack, free_port
-from tests.helpers import SCRIPTED_SOCKET, run_axe
+from tests.helpers import SCRIPTED_SOCKET, bot_reply, run_axe
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -273,13 +273,7 @@ class Chat:
 
     def reply_with(self, pattern: "re.Pattern[str]") -> str:
         """The text of the first bot message after the latest user message that matches `pattern`."""
-        last_user = self.page.evaluate(
-            "[...document.querySelector('.rcw-log').children].findLastIndex(m => m.matches('.rcw-user'))"
-        )
-        replies = self.page.locator(f".rcw-log > .rcw-bot:not(.rcw-typing):nth-child(n+{last_user + 2}) .rcw-bubble")
-        reply = replies.filter(has_text=pattern).first
-        expect(reply).to_be_visible(timeout=REPLY_TIMEOUT_MS)
-        return reply.inner_text()
+        return bot_reply(self.page, pattern, REPLY_TIMEOUT_MS)
 
     def session_id(self) -> str:
         stored = self.page.evaluate("key => localStorage.getItem(key)", f"rasa-chat:{self.site.rasa_url}")
