@@ -100,6 +100,9 @@ def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
         # a specialty said about oneself, or a role of its own
         ("I work as an MA in pediatrics, how do I get certified?", "specialties"),
         ("¿Qué es un asistente de podología?", "specialties"),
+        # Spanish words that begin like "cost": a custom, a coast (the Spanish cost words are "costo", "cuesta")
+        ("¿Es costumbre que el asistente médico llame al paciente por su nombre?", "cost"),
+        ("¿Hay programas de asistente médico en Costa Rica?", "cost"),
     ],
 )
 def test_a_gap_is_not_read_where_the_question_asks_something_else(kb, text, gap):
