@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from cma_stack import Stack, free_port
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, SCRIPTED_SOCKET, bot_reply, run_axe
@@ -1147,11 +1147,11 @@ def test_a_question_sent_while_the_connection_is_made_is_answered(chat: Chat) ->
     refused it ("already connected"), and the student read that the chat service could not be
     reached (a CI failure, 1 December). Holding the polling request that brings the
     acknowledgement until the question is typed makes that window certain."""
-    held: list = []
+    held: List[Route] = []
     sent: List[str] = []
     hold = {"on": True}
 
-    def hold_polls(route) -> None:  # noqa: ANN001 - playwright's Route
+    def hold_polls(route: Route) -> None:
         request = route.request
         if request.method == "POST" and request.post_data:
             sent.append(request.post_data)
