@@ -180,6 +180,37 @@ def test_a_situation_said_in_the_first_person_fills_advisor_answers(kb, text, se
     assert reading_intent(kb, reading, None) == SHARE_SITUATION
 
 
+@pytest.mark.parametrize(
+    "text, sets",
+    [
+        ("I interviewed at a career college today for their medical assistant program", {"program": "none"}),
+        ("I have estimates for two different programs, one is $5000 and one is $13,000", {"program": "none"}),
+        ("Tuve una entrevista en un instituto para su programa de asistente médico", {"program": "none"}),
+        ("Estoy comparando programas de asistente médico en mi ciudad", {"program": "none"}),
+        ("My classes end in February and I've begun the job search", {"program": "in_progress"}),
+        ("Mis clases terminan en mayo y ya busco trabajo", {"program": "in_progress"}),
+    ],
+)
+def test_choosing_or_finishing_a_program_is_heard(kb, text, sets):
+    """A student still picking a school is told what the CMA asks of a program (advisor `program: none`);
+    one whose classes are ending is in a program."""
+    reading = read(kb, text)
+    assert reading.sets == sets, reading
+    assert "situation" in answer_plan(reading, None).parts  # heard, beside any gap the message names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I applied to nursing school last fall",  # another program: the MA advice would not fit
+        "I'm in my MA program and I applied to two externship sites",  # already in one
+        "Me gradué del programa y visité dos escuelas de enfermería",
+    ],
+)
+def test_applying_elsewhere_or_already_in_a_program_is_not_choosing_one(kb, text):
+    assert "choosing_program" not in read(kb, text).situations
+
+
 def test_a_situation_about_someone_else_is_not_taken_personally(kb):
     assert read(kb, "can army medics become medical assistants").situations == ()
     assert read(kb, "¿los médicos del ejército pueden ser asistentes médicos?").situations == ()
