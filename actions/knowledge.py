@@ -300,6 +300,9 @@ class Gap(_Strict):
     answered_by: Optional[List[str]] = None
     # An entity of `vocabulary` whose words are one more cue ("location": "in California", "my state").
     cues_from: Optional[str] = None
+    # Its words are everyday outside health-care careers too ("vaccines", "visa", "English level"): a cue of
+    # one part reads it only in a message that names this subject or working or training (`career_words`).
+    everyday_words: bool = False
 
     _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
     _known_topics = validator("answer_with", each_item=True, allow_reuse=True)(
@@ -486,6 +489,7 @@ class Knowledge(_Strict):
     situations: List[Circumstance] = Field(default_factory=list)
     feelings: Optional[Feelings] = None
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
+    career_words: List[str] = Field(default_factory=list)  # cues: working or training (gives everyday words context)
     outside_words: List[str] = Field(default_factory=list)  # cues: a question no career answer fits (exam drills)
     first_person_words: List[str] = Field(default_factory=list)  # cues: said about oneself (a situation may follow)
     advisor_words: List[str] = Field(default_factory=list)  # cues: asks which credential fits the asker
@@ -501,7 +505,13 @@ class Knowledge(_Strict):
         return value
 
     _subject_cues_parse = validator(
-        "subject_words", "outside_words", "first_person_words", "advisor_words", each_item=True, allow_reuse=True
+        "subject_words",
+        "career_words",
+        "outside_words",
+        "first_person_words",
+        "advisor_words",
+        each_item=True,
+        allow_reuse=True,
     )(lambda cls, value: _cue_syntax(value))
     other_meanings: List[OtherMeaning] = Field(default_factory=list)
     advisor: Advisor

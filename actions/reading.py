@@ -191,12 +191,16 @@ def _best_match_in_a_sentence(cues: Iterable[str], words: str) -> Optional[Tuple
     return best
 
 
-def find_gaps(kb: Knowledge, words: str) -> List[str]:
+def find_gaps(kb: Knowledge, words: str, about_the_subject: bool = True) -> List[str]:
     """Gaps whose cues match within a sentence, strongest first; a weaker one whose words all lie inside
-    a stronger match is dropped."""
+    a stronger match is dropped. A gap of everyday words needs a cue of several parts in a message not
+    `about_the_subject` or a career ("vaccines for a US visa" asks nothing about what an MA may do;
+    "do I need a green card to work?" does ask about working)."""
     found = []
     for index, gap in enumerate(kb.not_covered):
         best = _best_match_in_a_sentence(kb.gap_cues(gap), words)
+        if best and gap.everyday_words and not about_the_subject and best[0] < 2:
+            continue
         if best:
             found.append((-best[0], index, gap.id, best[1]))
     taken: List[Span] = []
@@ -472,8 +476,9 @@ def read(kb: Knowledge, text: str) -> Reading:
     feelings = kb.feelings
     roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
     masked = mask_role_names(kb, asked)
+    subject = on_subject(kb, words) or _best_match(kb.career_words, words) is not None
     return Reading(
-        gaps=tuple(find_gaps(kb, masked)),
+        gaps=tuple(find_gaps(kb, masked, subject)),
         roles=tuple(roles),
         situations=tuple(situations),
         sets=sets,

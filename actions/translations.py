@@ -69,6 +69,7 @@ VOCABULARY = (
     "feelings.cues",
     "other_meanings[].cues",
     "subject_words",
+    "career_words",
     "outside_words",
     "first_person_words",
     "advisor_words",

@@ -211,6 +211,34 @@ def test_applying_elsewhere_or_already_in_a_program_is_not_choosing_one(kb, text
     assert "choosing_program" not in read(kb, text).situations
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do I have to prove I have religious or moral objections to vaccines for a US visa?",
+        "What should I do if I am pregnant and need to get an x-ray?",
+        "¿Qué nivel de inglés se exige según el tipo de visa estadounidense?",
+    ],
+)
+def test_everyday_words_alone_do_not_make_a_career_question(kb, text):
+    """Vaccines, x-rays, visas and English levels are everyday subjects: without a word of this subject
+    or of working or training, they ask nothing about what an MA may do or needs."""
+    assert read(kb, text).gaps == ()
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        ("Can MAs give vaccines?", "scope_of_practice"),
+        ("Do I need a green card to work?", "immigration_status"),
+        ("¿Necesito papeles para trabajar?", "immigration_status"),
+        ("Is the training offered in Spanish?", "languages"),
+        ("am I allowed to push meds", "scope_of_practice"),  # a cue of several parts needs no other context
+    ],
+)
+def test_everyday_words_beside_the_subject_or_a_career_are_read(kb, text, gap):
+    assert gap in read(kb, text).gaps
+
+
 def test_a_situation_about_someone_else_is_not_taken_personally(kb):
     assert read(kb, "can army medics become medical assistants").situations == ()
     assert read(kb, "¿los médicos del ejército pueden ser asistentes médicos?").situations == ()
