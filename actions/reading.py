@@ -116,6 +116,7 @@ class Reading:
     outside: bool = False  # a question no career answer fits (outside_words: "which of the following …")
     choosing: bool = False  # asks which credential fits the asker (advisor_words: the questionnaire's question)
     compared: bool = False  # names a medical assistant beside another role ("CNA vs CMA?"; unlisted_roles.own_titles)
+    everyday: bool = False  # a gap's everyday words without a career ("el examen médico para inmigración"; find_gaps)
 
     @property
     def empty(self) -> bool:
@@ -140,6 +141,7 @@ class Reading:
             outside=bool(data.get("outside")),
             choosing=bool(data.get("choosing")),
             compared=bool(data.get("compared")),
+            everyday=bool(data.get("everyday")),
         )
 
 
@@ -191,15 +193,17 @@ def _best_match_in_a_sentence(cues: Iterable[str], words: str) -> Optional[Tuple
     return best
 
 
-def find_gaps(kb: Knowledge, words: str, about_the_subject: bool = True) -> List[str]:
+def find_gaps(kb: Knowledge, words: str, about_a_career: bool = True) -> Tuple[List[str], bool]:
     """Gaps whose cues match within a sentence, strongest first; a weaker one whose words all lie inside
     a stronger match is dropped. A gap of everyday words needs a cue of several parts in a message not
-    `about_the_subject` or a career ("vaccines for a US visa" asks nothing about what an MA may do;
-    "do I need a green card to work?" does ask about working)."""
+    `about_a_career` ("vaccines for a US visa" asks nothing about what an MA may do; "do I need a green
+    card to work?" does ask about working); the second value says whether one was passed over so."""
     found = []
+    everyday = False
     for index, gap in enumerate(kb.not_covered):
         best = _best_match_in_a_sentence(kb.gap_cues(gap), words)
-        if best and gap.everyday_words and not about_the_subject and best[0] < 2:
+        if best and gap.everyday_words and not about_a_career and best[0] < 2:
+            everyday = True
             continue
         if best:
             found.append((-best[0], index, gap.id, best[1]))
@@ -211,7 +215,7 @@ def find_gaps(kb: Knowledge, words: str, about_the_subject: bool = True) -> List
         gaps.append(gap_id)
         taken.extend(spans)
     subjects = [g for g in gaps if not kb.gap(g).is_detail]
-    return (subjects or gaps)[:2]
+    return (subjects or gaps)[:2], everyday
 
 
 def settle(kb: Knowledge, reading: Reading, asked_topic: Optional[str]) -> Reading:
@@ -414,13 +418,22 @@ def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
     return any(compile_cue(meaning.acronym + "*")[0].search(words) for meaning in kb.other_meanings)
 
 
-def on_subject(kb: Knowledge, words: str) -> bool:
-    """Whether a message names medical assisting or health care at all."""
+def _field_names(kb: Knowledge) -> str:
+    """One cue of every credential's, body's and role's name."""
     names = [n for c in kb.credentials for n in (c.id, c.name, *c.synonyms)]
     names += [n for o in kb.organizations for n in (o.id, o.name, *o.synonyms)]
     names += [n for r in kb.roles for n in r.synonyms]
-    cues = list(kb.subject_words) + ["|".join(n.replace("|", " ") for n in names)]
-    return _best_match(cues, words) is not None
+    return "|".join(n.replace("|", " ") for n in names)
+
+
+def names_something_of_the_field(kb: Knowledge, words: str) -> bool:
+    """Whether a message names a credential, a body or a role (not merely health care)."""
+    return _best_match([_field_names(kb)], words) is not None
+
+
+def on_subject(kb: Knowledge, words: str) -> bool:
+    """Whether a message names medical assisting or health care at all."""
+    return _best_match([*kb.subject_words, _field_names(kb)], words) is not None
 
 
 @lru_cache(maxsize=16)
@@ -476,9 +489,15 @@ def read(kb: Knowledge, text: str) -> Reading:
     feelings = kb.feelings
     roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
     masked = mask_role_names(kb, asked)
-    subject = on_subject(kb, words) or _best_match(kb.career_words, words) is not None
+    # "do they give shots?" points back to the medical assistants the conversation is about
+    career = (
+        _best_match(kb.career_words, words) is not None
+        or names_something_of_the_field(kb, words)
+        or _POINTS_BACK.search(words) is not None
+    )
+    gaps, everyday = find_gaps(kb, masked, career)
     return Reading(
-        gaps=tuple(find_gaps(kb, masked, subject)),
+        gaps=tuple(gaps),
         roles=tuple(roles),
         situations=tuple(situations),
         sets=sets,
@@ -490,6 +509,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         outside=_best_match(kb.outside_words, words) is not None,
         choosing=_best_match(kb.advisor_words, words) is not None,
         compared=bool(roles) and names_a_medical_assistant(kb, masked),
+        everyday=everyday and not gaps,
     )
 
 

@@ -168,6 +168,8 @@ class KnowledgeReader(GraphComponent):
             confidence = float(intent.get("confidence") or 0.0)
         else:
             return False
+        if reading.everyday and reading.empty and confidence < OFF_SUBJECT_CONFIDENCE:
+            return True  # a gap's everyday words and no career: "¿qué es el examen médico para inmigración?"
         if reading.on_subject or not reading.empty or confidence >= OFF_SUBJECT_CONFIDENCE:
             return False  # most messages stop here, before their words are looked up
         unknown = self.vocabulary is not None and any(w not in self.vocabulary for w in _WORD.findall(fold(text)))

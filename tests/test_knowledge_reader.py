@@ -106,6 +106,20 @@ def test_an_off_subject_question_in_words_never_trained_on_is_outside_what_the_b
     assert message.get("intent")["name"] == "stop"  # control intents are not judged
 
 
+def test_a_gaps_everyday_words_without_a_career_are_outside_what_the_bot_knows(reader):
+    """The classifier took these for "not covered" (immigration, what an MA may do); with no word of working
+    or training they are a patient's or a traveller's questions, answered "outside what I know" rather than
+    "please rephrase". Beside a career they keep the gap's answer; a sure topic guess is not overruled."""
+    message = classify(
+        reader, "¿Qué es el examen médico para inmigración?", ("ask_not_covered", 0.9), ("ask_exam", 0.05)
+    )
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    message = classify(reader, "Do I need a green card to work?", ("ask_not_covered", 0.9), ("ask_exam", 0.05))
+    assert message.get("intent")["name"] == "ask_not_covered"
+    message = classify(reader, "Can I get the flu vaccine?", ("ask_duties", 0.8))
+    assert message.get("intent")["name"] == "ask_duties"
+
+
 def test_a_not_covered_guess_without_a_subject_the_file_names_falls_back_too(reader):
     message = classify(reader, "what about the thing with the paperwork", ("ask_not_covered", 0.5), ("ask_duties", 0.3))
     assert message.get("intent") == {"name": "ask_duties", "confidence": 0.3}

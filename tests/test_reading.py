@@ -217,12 +217,15 @@ def test_applying_elsewhere_or_already_in_a_program_is_not_choosing_one(kb, text
         "Do I have to prove I have religious or moral objections to vaccines for a US visa?",
         "What should I do if I am pregnant and need to get an x-ray?",
         "¿Qué nivel de inglés se exige según el tipo de visa estadounidense?",
+        "¿Qué es el examen médico para inmigración?",  # "médico": a patient's word too
     ],
 )
 def test_everyday_words_alone_do_not_make_a_career_question(kb, text):
-    """Vaccines, x-rays, visas and English levels are everyday subjects: without a word of this subject
-    or of working or training, they ask nothing about what an MA may do or needs."""
-    assert read(kb, text).gaps == ()
+    """Vaccines, x-rays, visas and English levels are everyday subjects: without a word of working or
+    training or a credential's, body's or role's name, they ask nothing about what an MA may do or needs."""
+    reading = read(kb, text)
+    assert reading.gaps == ()
+    assert reading.everyday  # the NLU takes such a question for "outside what I know" (test_knowledge_reader)
 
 
 @pytest.mark.parametrize(
@@ -231,6 +234,7 @@ def test_everyday_words_alone_do_not_make_a_career_question(kb, text):
         ("Can MAs give vaccines?", "scope_of_practice"),
         ("Do I need a green card to work?", "immigration_status"),
         ("¿Necesito papeles para trabajar?", "immigration_status"),
+        ("Does immigration status matter for the CMA?", "immigration_status"),
         ("Is the training offered in Spanish?", "languages"),
         ("am I allowed to push meds", "scope_of_practice"),  # a cue of several parts needs no other context
     ],
