@@ -480,6 +480,25 @@ def asks_something(text: str) -> bool:
     return len(said) <= 1 or any(_ASKS.search(sentence.lower()) for sentence in said)
 
 
+# A question this short leans on the conversation, whose subject is a career in medical assisting: "do I
+# need a visa?", "¿hay que saber inglés?". So does one of a few more words about the asker ("do I need a
+# social security number?"). A longer one says what it is about ("what level of English does each type of
+# US visa require?", "what should I do if I am pregnant and need to get an x-ray?").
+SHORT_QUESTION = 5  # words
+SHORT_QUESTION_ABOUT_ONESELF = 8
+
+
+def leans_on_the_conversation(words: str, about_oneself: bool) -> bool:
+    """Whether a message takes its subject from the conversation: a short one, or one that points back
+    ("do they give shots?" is about the medical assistants being discussed)."""
+    count = len(words.split())
+    return (
+        count <= SHORT_QUESTION
+        or (about_oneself and count <= SHORT_QUESTION_ABOUT_ONESELF)
+        or _POINTS_BACK.search(words) is not None
+    )
+
+
 def read(kb: Knowledge, text: str) -> Reading:
     """Gaps and roles asked about, situations (said in the first person), a worry, and how many questions."""
     words = normalise(text)
@@ -489,11 +508,10 @@ def read(kb: Knowledge, text: str) -> Reading:
     feelings = kb.feelings
     roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
     masked = mask_role_names(kb, asked)
-    # "do they give shots?" points back to the medical assistants the conversation is about
     career = (
         _best_match(kb.career_words, words) is not None
         or names_something_of_the_field(kb, words)
-        or _POINTS_BACK.search(words) is not None
+        or leans_on_the_conversation(words, about_oneself)
     )
     gaps, everyday = find_gaps(kb, masked, career)
     return Reading(

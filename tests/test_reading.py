@@ -235,6 +235,12 @@ def test_everyday_words_alone_do_not_make_a_career_question(kb, text):
         ("Do I need a green card to work?", "immigration_status"),
         ("¿Necesito papeles para trabajar?", "immigration_status"),
         ("Does immigration status matter for the CMA?", "immigration_status"),
+        # short questions lean on the conversation, whose subject is the career
+        ("Do I need a visa?", "immigration_status"),
+        ("Do I need a social security number?", "immigration_status"),
+        ("Can I start IVs?", "scope_of_practice"),
+        ("¿Hay que saber inglés?", "languages"),
+        ("do they give shots", "scope_of_practice"),  # "they": the medical assistants discussed
         ("Is the training offered in Spanish?", "languages"),
         ("am I allowed to push meds", "scope_of_practice"),  # a cue of several parts needs no other context
     ],
