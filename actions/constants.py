@@ -7,6 +7,9 @@ ENTITY_CERTIFICATION_STATUS = "certification_status"
 ENTITY_PAY_PERIOD = "pay_period"
 ENTITY_SKILL_TYPE = "skill_type"
 ENTITY_LOCATION = "location"
+# The entity ruler's label for knowledge `not_entities` ("a la hora de"): longer than the entity phrase it
+# holds, so it wins the overlap; config.yml's `dimensions` leave it out, so it never reaches a slot.
+NOT_AN_ENTITY = "not_an_entity"
 # Where addons/knowledge_reader.py leaves its reading of a message (parse data, so the
 # actions and the insights report see it): gaps, roles and situations by knowledge-file id.
 READING_KEY = "reading"

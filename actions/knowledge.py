@@ -516,6 +516,9 @@ class Knowledge(_Strict):
     other_meanings: List[OtherMeaning] = Field(default_factory=list)
     advisor: Advisor
     vocabulary: Dict[str, Dict[str, List[str]]]
+    # Phrases that hold an entity's words but mean something else ("a la hora de" = "when it comes to",
+    # not an hourly wage): the entity ruler reads them as one longer span that is no entity.
+    not_entities: List[str] = Field(default_factory=list)
 
     @root_validator(skip_on_failure=True)
     def _references_resolve(cls, values: Dict[str, Any]) -> Dict[str, Any]:

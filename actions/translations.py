@@ -79,6 +79,7 @@ VOCABULARY = (
     "unlisted_roles.ends_with",
     "topic_words.*",
     "vocabulary.*.*",
+    "not_entities",
     "advisor.questions[].options[].phrases",
     "advisor.questions[].none_phrases",
 )

@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from actions.constants import NOT_AN_ENTITY  # noqa: E402
 from actions.knowledge import KnowledgeError, knowledge_path, load_knowledge  # noqa: E402
 
 SPACY_DIR = ROOT / "build" / "spacy_cma"
@@ -48,7 +50,7 @@ def _quote(value: str) -> str:
     return f'"{value}"'
 
 
-def build_spacy(vocab: dict) -> None:
+def build_spacy(vocab: dict, not_entities: Sequence[str] = ()) -> None:
     import spacy
 
     nlp = spacy.blank("en")
@@ -60,6 +62,7 @@ def build_spacy(vocab: dict) -> None:
             for value, phrases in values.items()
             for phrase in phrases
         ]
+        + [{"label": NOT_AN_ENTITY, "pattern": phrase.lower()} for phrase in not_entities]
     )
     nlp.meta["name"] = "cma"
     nlp.meta["description"] = "Entity vocabulary of the CMA assistant, generated from knowledge/cma.yml"
@@ -72,7 +75,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only check data/nlu/vocabulary.yml is current")
     args = parser.parse_args()
     try:
-        vocab = load_knowledge().entity_vocabulary()
+        kb = load_knowledge()
+        vocab = kb.entity_vocabulary()
     except KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
@@ -84,7 +88,7 @@ def main() -> int:
             return 1
         return 0
     VOCABULARY_FILE.write_text(expected, encoding="utf-8")
-    build_spacy(vocab)
+    build_spacy(vocab, kb.not_entities)
     print(f"wrote {VOCABULARY_FILE.relative_to(ROOT)} and {SPACY_DIR.relative_to(ROOT)}/")
     return 0
 
