@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from actions.language import fold
 from bench.real_questions import KINDS, SPLITS, Question, judge, load, summarise
@@ -71,16 +71,9 @@ def test_the_held_out_part_is_a_third_or_more_and_was_drawn_by_hash(questions):
 
 
 def _training_examples():
-    examples = []
-    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            for line in (item.get("examples") or "").splitlines():
-                text = re.sub(
-                    r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", lambda m: m.group(1) or m.group(2), line.strip()[2:]
-                )
-                if text:
-                    examples.append(text)
-    return examples
+    """Every NLU example's text as Rasa reads it (annotations removed; both the "- text" and the
+    "text:/metadata:" forms of data/nlu)."""
+    return [m.get("text") for m in load_data(str(ROOT / "data" / "nlu")).training_examples if m.get("text")]
 
 
 def _words(text: str) -> set:
