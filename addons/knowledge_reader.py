@@ -71,6 +71,9 @@ from actions.reading import (
 
 # A classifier guess that decides routing must be at least this sure (the fallback threshold).
 ASKED_CONFIDENCE = 0.25
+# A guess that starts the questionnaire or a hand-over must be as sure as a topic answer
+# (TOPIC_CONFIDENCE in actions/topic_actions.py); below it the student is asked back.
+REQUEST_CONFIDENCE = 0.5
 
 
 # Words of three letters or more; a message most of whose words the training data never used
@@ -201,9 +204,20 @@ class KnowledgeReader(GraphComponent):
         # A story that does not ask which credential fits is not a request for the questionnaire
         # (none of the training data's requests is one), however the classifier took it.
         unasked_advisor = name == START_ADVISOR and not reading.choosing and is_a_story(text)
+        # Starting the questionnaire or handing over to a person on a weak guess answers another question
+        # ("Q: What is your next career step?" taken for the questionnaire at 0.39): as sure as a topic
+        # answer must be, unless the message asks which credential fits.
+        unsure_request = (
+            name in (START_ADVISOR, TALK_TO_HUMAN)
+            and float(intent.get("confidence") or 0.0) < REQUEST_CONFIDENCE
+            and not (name == START_ADVISOR and reading.choosing)
+        )
+        unasked_advisor = unasked_advisor or (unsure_request and name == START_ADVISOR)
+        unasked_person = unsure_request and name == TALK_TO_HUMAN
         if (
             name in CONTROL_INTENTS
             and not unasked_advisor
+            and not unasked_person
             and not (
                 content
                 and (
@@ -235,6 +249,7 @@ class KnowledgeReader(GraphComponent):
                 for intent_name, applies in (
                     (ASK_OTHER_MEANING, unfounded_other),
                     (START_ADVISOR, unasked_advisor),
+                    (TALK_TO_HUMAN, unasked_person),
                     (ASK_ISSUER, self._names_no_issuer(message)),
                 )
                 if applies

@@ -120,6 +120,22 @@ def test_a_gaps_everyday_words_without_a_career_are_outside_what_the_bot_knows(r
     assert message.get("intent")["name"] == "ask_duties"
 
 
+def test_a_weak_guess_does_not_start_the_questionnaire_or_a_hand_over(reader):
+    """Both answer another question when wrong; under 0.5 (as for a topic) the student is asked back."""
+    message = classify(reader, "Q: What is your next career step?", ("start_advisor", 0.39), ("ask_career_paths", 0.02))
+    assert message.get("intent")["name"] == "nlu_fallback"
+    story = "I told my sister about this site yesterday. She laughed. Then she asked me something I could not answer."
+    message = classify(reader, story, ("talk_to_human", 0.25), ("ask_career_paths", 0.01))
+    assert message.get("intent")["name"] == "nlu_fallback"
+    message = classify(reader, "can I talk to someone", ("talk_to_human", 0.8))
+    assert message.get("intent")["name"] == "talk_to_human"
+    # asking which credential fits is the questionnaire's own question, however weak the guess
+    message = classify(
+        reader, "which certification is right for me?", ("start_advisor", 0.4), ("ask_credentials_list", 0.3)
+    )
+    assert message.get("intent")["name"] == "start_advisor"
+
+
 def test_a_not_covered_guess_without_a_subject_the_file_names_falls_back_too(reader):
     message = classify(reader, "what about the thing with the paperwork", ("ask_not_covered", 0.5), ("ask_duties", 0.3))
     assert message.get("intent") == {"name": "ask_duties", "confidence": 0.3}
