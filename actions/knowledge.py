@@ -301,7 +301,8 @@ class Gap(_Strict):
     # An entity of `vocabulary` whose words are one more cue ("location": "in California", "my state").
     cues_from: Optional[str] = None
     # Its words are everyday outside health-care careers too ("vaccines", "visa", "English level"): a cue of
-    # one part reads it only in a message that names this subject or working or training (`career_words`).
+    # one part reads it only beside `career_words`, a credential's, body's or role's name, a pronoun pointing
+    # back, or in a short question (actions/reading.py `read`).
     everyday_words: bool = False
 
     _cues_parse = validator("cues", each_item=True, allow_reuse=True)(lambda cls, value: _cue_syntax(value))
