@@ -431,9 +431,10 @@ def names_something_of_the_field(kb: Knowledge, words: str) -> bool:
     return _best_match([_field_names(kb)], words) is not None
 
 
-def on_subject(kb: Knowledge, words: str) -> bool:
-    """Whether a message names medical assisting or health care at all."""
-    return _best_match([*kb.subject_words, _field_names(kb)], words) is not None
+def on_subject(kb: Knowledge, words: str, names_the_field: bool) -> bool:
+    """Whether a message names medical assisting or health care at all (`names_the_field`: as found by
+    `names_something_of_the_field`, read once per message)."""
+    return names_the_field or _best_match(kb.subject_words, words) is not None
 
 
 @lru_cache(maxsize=16)
@@ -508,11 +509,8 @@ def read(kb: Knowledge, text: str) -> Reading:
     feelings = kb.feelings
     roles = find_roles(kb, asked) or ([kb.unlisted_roles.role] if unlisted_role(kb, asked) else [])
     masked = mask_role_names(kb, asked)
-    career = (
-        _best_match(kb.career_words, words) is not None
-        or names_something_of_the_field(kb, words)
-        or leans_on_the_conversation(words, about_oneself)
-    )
+    named = names_something_of_the_field(kb, words)
+    career = named or _best_match(kb.career_words, words) is not None or leans_on_the_conversation(words, about_oneself)
     gaps, everyday = find_gaps(kb, masked, career)
     return Reading(
         gaps=tuple(gaps),
@@ -522,7 +520,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         feeling=bool(feelings and _best_match(feelings.cues, words)),
         questions=count_questions(text),
         other_meaning=means_something_else(kb, words),
-        on_subject=on_subject(kb, words),
+        on_subject=on_subject(kb, words, named),
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
         outside=_best_match(kb.outside_words, words) is not None,
         choosing=_best_match(kb.advisor_words, words) is not None,
