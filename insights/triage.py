@@ -5,8 +5,11 @@ Usage: python -m insights.triage [--since 2026-11-01] [--until 2026-11-30] [--ur
 Lists the typed messages that fell back or whose answer was rated 👎, grouped by
 similar wording, and writes them as an NLU file that is entirely commented out:
 training and `rasa data validate` ignore it until someone uncomments a group and
-sets its intent. E-mail addresses and phone numbers are always masked, since the
-file is meant to be committed.
+sets its intent. One file per language, beside that language's training data: the
+English draft at --out, the Spanish one in the `es/` folder beside it
+(data/nlu/es/triage.yml), each message by the language the report gives it.
+E-mail addresses and phone numbers are always masked, since the files are meant
+to be committed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from actions.constants import ENGLISH, SPANISH
 from insights import metrics
 from insights.grouping import group_messages, normalise
 from insights.privacy import redact
@@ -27,6 +31,8 @@ from insights.report import period_from_args, period_text
 from insights.store import StoreError, read_conversations, tracker_store_url
 
 DEFAULT_OUT = Path("data/nlu/triage.yml")
+# Where each language's training data lives, relative to the English draft's folder (data/nlu/es/).
+LANGUAGE_FOLDERS = {ENGLISH: "", SPANISH: "es"}
 UNKNOWN_INTENT = "CHOOSE_AN_INTENT"  # no guess available: the maintainer must pick one
 
 
@@ -39,8 +45,13 @@ class TriageGroup:
     suggestion: str  # the intent the current model leans to; to be checked
 
 
-def triage_groups(found: metrics.Collected) -> List[TriageGroup]:
-    """Failing typed messages (redacted) grouped by similarity, largest group first."""
+def draft_paths(out: Path) -> Dict[str, Path]:
+    """Each language's draft: the English one at `out`, the others in their folder beside it."""
+    return {language: out.parent / folder / out.name for language, folder in LANGUAGE_FOLDERS.items()}
+
+
+def triage_groups(found: metrics.Collected, language: Optional[str] = None) -> List[TriageGroup]:
+    """Failing typed messages (redacted) in `language` (all when None), grouped by similarity, largest first."""
     reasons: Dict[str, Counter] = defaultdict(Counter)
     leanings: Dict[str, Counter] = defaultdict(Counter)
     texts: List[str] = []
@@ -48,6 +59,8 @@ def triage_groups(found: metrics.Collected) -> List[TriageGroup]:
         (m, metrics.THUMBS_DOWN) for m in found.down_questions
     ]:
         text = " ".join(redact(message.text).split())  # one line: each example is one YAML list item
+        if language is not None and message.language != language:
+            continue
         if message.click or len(text) > metrics.TEXT_LIMIT:
             continue  # a button is not a phrasing; a pasted essay is no training example
         key = normalise(text)
@@ -76,19 +89,20 @@ def _why(group: TriageGroup) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def render_yaml(groups: Sequence[TriageGroup], period: metrics.Period) -> str:
+def render_yaml(groups: Sequence[TriageGroup], period: metrics.Period, language: str = ENGLISH) -> str:
     """The draft NLU file: every line a comment; removing one "# " per line gives valid Rasa training data."""
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     total = sum(g.messages for g in groups)
     lines = [
         f"# Draft training data from conversations, {period_text(period)} (make triage, {generated}).",
-        f"# {total} typed message(s) the assistant did not understand or whose answer was rated 👎,",
+        f"# {total} typed message(s) in {metrics.language_name(language)} the assistant did not understand or "
+        "whose answer was rated 👎,",
         f"# in {len(groups)} group(s) of similar wording, largest first. Nothing here is used until uncommented.",
         "# To label a group:",
         '#   1. uncomment `version`, `nlu:` and the group (remove one "# " from the start of each line);',
         "#   2. set the intent: keep the current model's guess, pick another from domain.yml, or out_of_scope;",
         "#   3. delete examples that do not belong (or move them to another group);",
-        "#   4. run `make validate train`; then move the examples into the data/nlu/ file for that intent.",
+        "#   4. run `make validate train`; then move the examples into this folder's file for that intent.",
         "# A group rated 👎 may need a better answer (knowledge/cma.yml) rather than more examples.",
         "# `make triage` overwrites this file only while nothing in it is uncommented (--force to overwrite anyway).",
         "# E-mail addresses and phone numbers are masked.",
@@ -127,10 +141,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         period = period_from_args(args.since, args.until, args.timezone)
     except ValueError as error:
         parser.error(str(error))
-    if has_labelling(args.out) and not args.force:
+    drafts = draft_paths(args.out)
+    started = [path for path in drafts.values() if has_labelling(path)]
+    if started and not args.force:
         print(
-            f"{args.out} has uncommented lines (labelling in progress): not overwritten. "
-            "Move the labelled examples into data/nlu/ first, or use --force.",
+            f"{', '.join(map(str, started))}: uncommented lines (labelling in progress): not overwritten. "
+            "Move the labelled examples into the training data first, or use --force.",
             file=sys.stderr,
         )
         return 1
@@ -139,14 +155,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except StoreError as error:
         print(error, file=sys.stderr)
         return 1
-    groups = triage_groups(found)
-    for number, group in enumerate(groups, 1):
-        print(f"{number}. {group.messages} message(s), {_why(group)}; model's guess: {group.suggestion}")
-        for example in group.examples:
-            print(f"     {example}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_yaml(groups, period), encoding="utf-8")
-    print(f"wrote {args.out}: {len(groups)} group(s) to label, all commented out")
+    for language, path in drafts.items():
+        groups = triage_groups(found, language)
+        print(f"{metrics.language_name(language)}:")
+        for number, group in enumerate(groups, 1):
+            print(f"{number}. {group.messages} message(s), {_why(group)}; model's guess: {group.suggestion}")
+            for example in group.examples:
+                print(f"     {example}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_yaml(groups, period, language), encoding="utf-8")
+        print(f"wrote {path}: {len(groups)} group(s) to label, all commented out")
     return 0
 
 

@@ -8,15 +8,12 @@ is in tests/test_report_rest.py.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import subprocess
-import sys
 from datetime import date, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 import yaml
@@ -35,8 +32,8 @@ from insights.grouping import group_messages
 from insights.privacy import redact
 from insights.store import read_conversations
 from tests.helpers import TrackerScript as Script
+from tests.helpers import call, run_coroutine, run_module
 from tests.helpers import november_2026 as at
-from tests.helpers import run_coroutine
 
 PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
 SENDER_IDS = ["sender-alpha-7f3a", "sender-bravo-91c2", "sender-charlie-0d4e", "sender-delta-55aa", "sender-echo-b7e1"]
@@ -337,24 +334,6 @@ def test_empty_store_and_period(tmp_path: Path) -> None:
     written = report.write_report(url, PERIOD, tmp_path)
     assert written["totals"]["conversations"] == 0 and written["fallback"]["rate"] is None
     assert "No conversations in this period." in (tmp_path / "report.html").read_text()
-
-
-def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
-    """The command as make runs it, in its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, env=quiet_env()
-    )
-
-
-def call(main: Callable[[List[str]], int], *args: str) -> Tuple[int, str, str]:
-    """A command's main() in this process (faster): exit status, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            status = main(list(args))
-        except SystemExit as exit:  # argparse's usage errors
-            status = exit.code
-    return status, out.getvalue(), err.getvalue()
 
 
 def test_command_line(sqlite_url: str, tmp_path: Path) -> None:

@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import yaml
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from insights import metrics, report
+from insights import metrics, report, triage
 from insights.store import read_conversations
 from tests.helpers import TrackerScript as Script
+from tests.helpers import call, run_coroutine
 from tests.helpers import november_2026 as at
-from tests.helpers import run_coroutine
 
 PERIOD = metrics.Period(date(2026, 11, 2), date(2026, 11, 8), timezone.utc)
 SPANISH_PAGE = {"language": "es", "page": "/es/index.html"}  # the widget's customData on web/es/
@@ -227,3 +228,29 @@ def test_english_only_report_keeps_its_lists(tmp_path: Path) -> None:
     page = (tmp_path / "report.html").read_text()
     assert '<td class="quote">blorf the snargle</td>' in page  # the one table, as before
     assert "<caption>In English" not in page and 'class="tag">English' not in page and 'lang="es"' not in page
+
+
+def test_triage_drafts_one_file_per_language(sqlite_url: str, tmp_path: Path) -> None:
+    """Spanish messages are drafted beside the Spanish training data (es/), English ones beside the English."""
+    out = tmp_path / "nlu" / "triage.yml"
+    status, printed, err = call(
+        triage.main, "--url", sqlite_url, "--since", "2026-11-02", "--until", "2026-11-08", "--out", str(out)
+    )
+    assert status == 0, err
+
+    def examples(path: Path) -> List[str]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert all(line.startswith("#") for line in lines)
+        labelled = yaml.safe_load("\n".join(line[2:] for line in lines[lines.index('# version: "3.1"') :]))
+        return sorted(e[2:] for entry in labelled["nlu"] for e in entry["examples"].splitlines())
+
+    assert examples(out) == ["CMA?", "blorf the snargle", "how much do medical assistants earn per hour"]
+    spanish = out.parent / "es" / "triage.yml"
+    assert examples(spanish) == sorted(["CMA?", "q onda con el examen", "y cuánto cuesta el examen", SPANISH_PAY])
+    assert "in Spanish the assistant did not understand" in spanish.read_text(encoding="utf-8")
+    assert f"wrote {spanish}:" in printed and f"wrote {out}:" in printed
+
+    # Labelling started in the Spanish draft: neither file is overwritten without --force.
+    spanish.write_text(spanish.read_text(encoding="utf-8").replace("# nlu:", "nlu:"), encoding="utf-8")
+    status, _, err = call(triage.main, "--url", sqlite_url, "--out", str(out))
+    assert status == 1 and str(spanish) in err and "labelling in progress" in err

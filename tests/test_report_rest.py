@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import subprocess
-import sys
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +24,9 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from cma_stack import ROOT, Stack, postgres_database, quiet_env, running_stack
+from cma_stack import ROOT, Stack, postgres_database, running_stack
 from insights import metrics
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, run_module
 
 pytestmark = [pytest.mark.stack, pytest.mark.postgres]  # the conversations go to PostgreSQL
 
@@ -133,14 +131,6 @@ def converse(sent: Sent) -> None:
         pytest.fail("the advisor form did not finish")
 
 
-def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, env=quiet_env(), timeout=300
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
 @pytest.fixture(scope="module")
 def generated() -> Iterator[Generated]:
     today = datetime.now(timezone.utc).date()
@@ -150,8 +140,10 @@ def generated() -> Iterator[Generated]:
         sent = Sent(stack)
         converse(sent)
         trackers = {sender: stack.tracker(sender) for sender in sent.conversations}
-        run_module("insights.report", "--url", url, *days, "--redact", "--out", str(out))
+        made = run_module("insights.report", "--url", url, *days, "--redact", "--out", str(out))
         triage = run_module("insights.triage", "--url", url, *days, "--out", str(out / "triage.yml"))
+        for result in (made, triage):
+            assert result.returncode == 0, result.stdout + result.stderr
     yield Generated(
         sent,
         trackers,
