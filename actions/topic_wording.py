@@ -335,9 +335,13 @@ def worth_it(kb: Knowledge, ctx: Context) -> Answer:
 
 
 def how_to_become(kb: Knowledge, ctx: Context) -> Answer:
+    """The usual route; a question that names one credential ("how does someone become an RMA?") gets
+    that credential's route first (only when named in this question, not remembered from before)."""
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(kb.topics.how_to_become.steps, start=1))
     route = say(ctx.language, "Here's the usual route:")
-    return Answer(f"{route}\n{steps}", [PROGRAMS, CREDENTIALS, EXAM, SKILLS])
+    named = kb.credential(ctx.compared[0]) if len(set(ctx.compared)) == 1 else None
+    first = f"{credential_route(kb, named, ctx)}\n\n" if named else ""
+    return Answer(f"{first}{route}\n{steps}", [PROGRAMS, CREDENTIALS, EXAM, SKILLS])
 
 
 def programs(kb: Knowledge, ctx: Context) -> Answer:
@@ -476,28 +480,9 @@ def compare(kb: Knowledge, ctx: Context) -> Answer:
     )
 
 
-def eligibility(kb: Knowledge, ctx: Context) -> Answer:
+def credential_route(kb: Knowledge, cred: Credential, ctx: Context) -> str:
+    """How to earn one credential: its issuer, its routes, the exam, and the way in without a program."""
     language = ctx.language
-    cred = kb.credential(ctx.credential)
-    if cred is None:
-        lines = []
-        for path in kb.paths:
-            holders = [c.id for c in kb.credentials if path.id in c.routes]
-            notes = [
-                f"{c.id}: {c.experience_note}"
-                for c in kb.credentials
-                if path.id == "work_experience" and path.id in c.routes and c.experience_note
-            ]
-            if holders:
-                extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
-                lines.append(f"**{_capitalized(path.short)}**: {join(holders, 'or', language)}{extra}")
-        return Answer(
-            say(language, "It depends on the credential. Routes the article describes:")
-            + "\n"
-            + bullets(lines)
-            + f"\n{kb.topics.skills.on_the_job}",
-            [_about(c, language) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
-        )
     text = say(
         language,
         "For the {credential} (from the {issuer}): {qualify}.",
@@ -527,7 +512,32 @@ def eligibility(kb: Knowledge, ctx: Context) -> Answer:
             credential=cred.id,
             refs=join([org_ref(o, language) for o in orgs], "or", language),
         )
-    return Answer(text, [EXAM, PROGRAMS, COST])
+    return text
+
+
+def eligibility(kb: Knowledge, ctx: Context) -> Answer:
+    language = ctx.language
+    cred = kb.credential(ctx.credential)
+    if cred is None:
+        lines = []
+        for path in kb.paths:
+            holders = [c.id for c in kb.credentials if path.id in c.routes]
+            notes = [
+                f"{c.id}: {c.experience_note}"
+                for c in kb.credentials
+                if path.id == "work_experience" and path.id in c.routes and c.experience_note
+            ]
+            if holders:
+                extra = f" ({c_note})" if (c_note := "; ".join(notes)) else ""
+                lines.append(f"**{_capitalized(path.short)}**: {join(holders, 'or', language)}{extra}")
+        return Answer(
+            say(language, "It depends on the credential. Routes the article describes:")
+            + "\n"
+            + bullets(lines)
+            + f"\n{kb.topics.skills.on_the_job}",
+            [_about(c, language) for c in kb.credentials[:2]] + [COMPARE_ALL, PROGRAMS],
+        )
+    return Answer(credential_route(kb, cred, ctx), [EXAM, PROGRAMS, COST])
 
 
 def organization(kb: Knowledge, ctx: Context) -> Answer:

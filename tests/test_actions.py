@@ -131,6 +131,19 @@ def test_credential_then_who_offers_it_then_how_to_get_it():
     assert "For the RMA" in text and "five years" in text
 
 
+def test_how_to_become_a_named_credential_starts_with_its_route():
+    """ "How does someone become an RMA?" gets the RMA's route before the usual one; a credential remembered
+    from earlier in the conversation does not narrow a general "how do I become one?"."""
+    text, _ = ask("action_answer_how_to_become", "ask_how_to_become", ("credential", "RMA"))
+    assert text.startswith("For the RMA (from the AMT)") and "five years" in text and "1. " in text
+    chat = Conversation()
+    chat.ask("action_answer_credential", "ask_credential_details", ("credential", "RMA"))
+    text, _ = chat.ask("action_answer_how_to_become", "ask_how_to_become")
+    assert "For the" not in text and text.startswith("Here's the usual route")
+    text, _ = ask("action_answer_how_to_become", "ask_how_to_become", ("credential", "CMA"), ("credential", "RMA"))
+    assert "For the" not in text  # two named: the usual route covers both
+
+
 def test_pay_then_per_hour_then_without_certification():
     chat = Conversation()
     text, _ = chat.ask("action_answer_pay", "ask_pay", ("credential", "CMA"))
