@@ -60,6 +60,8 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("what score do you need to pass", "exam_score"),
         ("can i sit the certification exam from home", "exam_format"),
         ("any practice tests you'd recommend", "exam_difficulty"),
+        ("Is the medical assistant program hard?", "program_difficulty"),
+        ("¿Son difíciles las clases de asistente médico?", "program_difficulty"),
         ("how many CEUs are needed", "renewal_rules"),
         ("is there a night class option", "program_format"),
         ("do they give shots", "scope_of_practice"),
@@ -103,6 +105,10 @@ def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
         # Spanish words that begin like "cost": a custom, a coast (the Spanish cost words are "costo", "cuesta")
         ("¿Es costumbre que el asistente médico llame al paciente por su nombre?", "cost"),
         ("¿Hay programas de asistente médico en Costa Rica?", "cost"),
+        # hard to get into, to find a job after, or an exam: not how hard the program is
+        ("Is it hard to find a job after the medical assistant program?", "program_difficulty"),
+        ("Is it hard to get into a medical assistant program?", "program_difficulty"),
+        ("Is the CMA exam hard after the program?", "program_difficulty"),
     ],
 )
 def test_a_gap_is_not_read_where_the_question_asks_something_else(kb, text, gap):
@@ -140,6 +146,9 @@ def test_the_longest_role_name_wins_and_roles_keep_their_order(kb):
         ("¿Cuánto ganan los médicos en Estados Unidos?", ("physician",)),
         ("¿Cuál es la diferencia entre un asistente médico y un médico?", ("physician",)),
         ("¿Qué son los PA?", ("PA",)),
+        ("Exactly what is a PA and how are they different from a physician?", ("PA",)),
+        ("Is this legal in PA?", ()),  # Pennsylvania
+        ("How Much Do Medication Assistant Jobs Pay?", ("medication_aide",)),
         # the subject itself, and the people an MA assists, are not the physician's role
         ("¿Cuánto gana un asistente médico?", ()),
         ("do medical assistants help doctors with exams", ()),
