@@ -61,6 +61,8 @@ def test_cues_match_whole_words_parts_in_any_order(cue, text, matches):
         ("can i sit the certification exam from home", "exam_format"),
         ("any practice tests you'd recommend", "exam_difficulty"),
         ("Is the medical assistant program hard?", "program_difficulty"),
+        ("Can Medical Assistants Prescribe Medications?", "scope_of_practice"),
+        ("¿Los asistentes médicos pueden recetar medicamentos?", "scope_of_practice"),
         ("¿Son difíciles las clases de asistente médico?", "program_difficulty"),
         ("how many CEUs are needed", "renewal_rules"),
         ("is there a night class option", "program_format"),
