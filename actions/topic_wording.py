@@ -14,7 +14,7 @@ the answer is sent (`locale/<language>/buttons.yml`). tests/test_phrasebook.py c
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from actions.constants import (
     CERTIFIED,
@@ -708,8 +708,8 @@ def gap_answer(kb: Knowledge, site: Site, gap_ids: Sequence[str], ctx: Context, 
     return Answer(" ".join(sentences), (buttons + [HOW_TO_START, CREDENTIALS, PROGRAMS])[:3])
 
 
-def _pay_and_outlook(kb: Knowledge, language: str) -> str:
-    """One sentence for comparing careers: national pay and job growth, with their sources."""
+def _pay_and_outlook(kb: Knowledge, language: str) -> Tuple[str, List[str]]:
+    """One sentence for comparing careers: national pay and job growth, and the sources to link."""
     outlook = kb.topics.outlook
     figures = [
         say(
@@ -731,7 +731,7 @@ def _pay_and_outlook(kb: Knowledge, language: str) -> str:
         period=outlook.period,
         citation=cite(kb, outlook.source, language),
     )
-    return growth + source_links(kb, sources, language)
+    return growth, sources
 
 
 def role_answer(
@@ -754,15 +754,16 @@ def role_answer(
         lacking = say(language, "My sources don't describe {roles}, only medical assistants.", roles=named)
     sentences = [lacking]
     sentences += list(dict.fromkeys(r.article_says for r in roles if r.article_says))
+    sources: List[str] = []
     if not with_topic:
         said = say(language, "What they say about medical assistants:")
-        sentences.append(
-            f"{said} {kb.topics.definition.role} {kb.topics.duties.intro} {_pay_and_outlook(kb, language)}"
-        )
+        figures, sources = _pay_and_outlook(kb, language)
+        sentences.append(f"{said} {kb.topics.definition.role} {kb.topics.duties.intro} {figures}")
     refs = [ref for role in roles for ref in role.refer_to]
     listed = roles[0].synonyms  # a job asked about by an unlisted title has no side to name ("that job")
     sentences.append(referral(kb, site, refs, ctx, role=roles[0].name if listed else None))
-    return Answer(" ".join(sentences), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
+    # The source line closes the answer, after whom to ask (not between the figures and the referral).
+    return Answer(" ".join(sentences) + source_links(kb, sources, language), [TALK_TO_ADVISOR, DUTIES, HOW_TO_START])
 
 
 # --- not sure which question was asked ------------------------------------------------

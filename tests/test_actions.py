@@ -411,3 +411,17 @@ def test_a_question_about_this_subject_not_understood_is_offered_the_likeliest_t
     reply = messages[0]["text"]
     assert reply.startswith("I want to be sure I answer the question you asked.") is clarified
     assert ("/ask_pay_factors" in [b["payload"] for b in messages[0]["buttons"]]) is clarified
+
+
+def test_a_role_answer_names_whom_to_ask_before_its_source_line(kb):
+    """The figures' source closes the answer: "For the physician assistant side, ask …" is not glued to it."""
+    from actions.reading import read
+
+    text = "Exactly what is a PA and how are they different from a physician?"
+    tracker = make_tracker("ask_about_role", text=text)
+    tracker.latest_message["reading"] = {**read(kb, text).as_dict(), "asked": None}
+    messages, _ = run_action("action_answer_reading", tracker)
+    body, _, source = messages[0]["text"].rpartition("\n")
+    assert body.startswith("My sources don't describe physician assistants")
+    assert "For the physician assistant side, ask" in body and "Source:" not in body
+    assert source.startswith("Source: https://")
