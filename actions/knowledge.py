@@ -492,6 +492,7 @@ class Knowledge(_Strict):
     subject_words: List[str] = Field(default_factory=list)  # cues: a message about medical assisting
     career_words: List[str] = Field(default_factory=list)  # cues: working or training (gives everyday words context)
     outside_words: List[str] = Field(default_factory=list)  # cues: a question no career answer fits (exam drills)
+    patient_words: List[str] = Field(default_factory=list)  # cues: a patient's question (outside unless a career)
     first_person_words: List[str] = Field(default_factory=list)  # cues: said about oneself (a situation may follow)
     advisor_words: List[str] = Field(default_factory=list)  # cues: asks which credential fits the asker
     unlisted_roles: Optional[UnlistedRoles] = None
@@ -509,6 +510,7 @@ class Knowledge(_Strict):
         "subject_words",
         "career_words",
         "outside_words",
+        "patient_words",
         "first_person_words",
         "advisor_words",
         each_item=True,

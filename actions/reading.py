@@ -113,7 +113,7 @@ class Reading:
     other_meaning: bool = False  # "CMA" as in the accountants' credential, not ours
     on_subject: bool = True  # names medical assisting or health care (subject_words, credentials, roles)
     topics: Tuple[str, ...] = ()  # topics the article answers whose words are in the message (topic_words)
-    outside: bool = False  # a question no career answer fits (outside_words: "which of the following …")
+    outside: bool = False  # a question no career answer fits (outside_words: "which of the following …"; a patient's)
     choosing: bool = False  # asks which credential fits the asker (advisor_words: the questionnaire's question)
     compared: bool = False  # names a medical assistant beside another role ("CNA vs CMA?"; unlisted_roles.own_titles)
     everyday: bool = False  # a gap's everyday words without a career ("el examen médico para inmigración"; find_gaps)
@@ -418,11 +418,11 @@ def names_an_ambiguous_acronym(kb: Knowledge, words: str) -> bool:
     return any(compile_cue(meaning.acronym + "*")[0].search(words) for meaning in kb.other_meanings)
 
 
-def _field_names(kb: Knowledge) -> str:
-    """One cue of every credential's, body's and role's name."""
+def _field_names(kb: Knowledge, roles: bool = True) -> str:
+    """One cue of every credential's, body's and (with `roles`) role's name."""
     names = [n for c in kb.credentials for n in (c.id, c.name, *c.synonyms)]
     names += [n for o in kb.organizations for n in (o.id, o.name, *o.synonyms)]
-    names += [n for r in kb.roles for n in r.synonyms]
+    names += [n for r in kb.roles for n in r.synonyms] if roles else []
     return "|".join(n.replace("|", " ") for n in names)
 
 
@@ -500,6 +500,19 @@ def leans_on_the_conversation(words: str, about_oneself: bool) -> bool:
     )
 
 
+def asked_as_a_patient(kb: Knowledge, words: str) -> bool:
+    """A patient's question ("can I see my doctor without an appointment?", "¿cómo encuentro a un médico?"):
+    no career answer fits it, unless it names a medical assistant, a credential or a body, or says a word
+    of working or training ("do medical assistants make appointments?", "¿los asistentes médicos piden
+    citas?"). Doctors and nurses may be named: patients see them."""
+    return (
+        _best_match(kb.patient_words, words) is not None
+        and _best_match(kb.career_words, words) is None
+        and not names_a_medical_assistant(kb, words)
+        and _best_match([_field_names(kb, roles=False)], words) is None
+    )
+
+
 def read(kb: Knowledge, text: str) -> Reading:
     """Gaps and roles asked about, situations (said in the first person), a worry, and how many questions."""
     words = normalise(text)
@@ -522,7 +535,7 @@ def read(kb: Knowledge, text: str) -> Reading:
         other_meaning=means_something_else(kb, words),
         on_subject=on_subject(kb, words, named),
         topics=tuple(topic for topic, cues in kb.topic_words.items() if _best_match(cues, asked)),
-        outside=_best_match(kb.outside_words, words) is not None,
+        outside=_best_match(kb.outside_words, words) is not None or asked_as_a_patient(kb, words),
         choosing=_best_match(kb.advisor_words, words) is not None,
         compared=bool(roles) and names_a_medical_assistant(kb, masked),
         everyday=everyday and not gaps,

@@ -71,6 +71,7 @@ VOCABULARY = (
     "subject_words",
     "career_words",
     "outside_words",
+    "patient_words",
     "first_person_words",
     "advisor_words",
     "unlisted_roles.asked_with",

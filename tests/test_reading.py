@@ -335,6 +335,29 @@ def test_exam_practice_items_are_outside_what_the_bot_knows(kb):
 
 
 @pytest.mark.parametrize(
+    "text, outside",
+    [
+        ("Can I see my family doctor without an appointment?", True),
+        ("Do I need to fast before my blood test?", True),
+        ("¿Puedo ir al médico de cabecera sin cita previa?", True),
+        ("¿Cómo puedo encontrar a un médico que hable español?", True),
+        # a medical assistant, a credential or a word of work or training: the career, not a patient
+        ("Do medical assistants schedule appointments without an appointment system?", False),
+        ("Does health insurance cover the CMA exam?", False),
+        ("Do MA jobs come with health insurance?", False),
+        ("¿Los asistentes médicos dan citas médicas?", False),
+        # "my doctor" alone is what an MA calls the employer
+        ("mi doctor quiere que haga triaje por telefono, se puede?", False),
+    ],
+)
+def test_a_patient_s_question_is_outside_what_the_bot_knows(kb, text, outside):
+    reading = read(kb, text)
+    assert reading.outside is outside
+    if outside:
+        assert reading_intent(kb, reading, None) == OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
     "text, confidence, new_words, outside",
     [
         ("what is telemedicine?", 0.3, True, True),
