@@ -111,6 +111,7 @@ def test_a_detail_the_article_lacks_is_recognised(kb, text, gap):
         ("Is it hard to find a job after the medical assistant program?", "program_difficulty"),
         ("Is it hard to get into a medical assistant program?", "program_difficulty"),
         ("Is the CMA exam hard after the program?", "program_difficulty"),
+        ("¿Cuántas semanas dura la escuela de MA?", "program_difficulty"),  # "dura": lasts, not hard
     ],
 )
 def test_a_gap_is_not_read_where_the_question_asks_something_else(kb, text, gap):
