@@ -50,8 +50,8 @@ def draft_paths(out: Path) -> Dict[str, Path]:
     return {language: out.parent / folder / out.name for language, folder in LANGUAGE_FOLDERS.items()}
 
 
-def triage_groups(found: metrics.Collected, language: Optional[str] = None) -> List[TriageGroup]:
-    """Failing typed messages (redacted) in `language` (all when None), grouped by similarity, largest first."""
+def triage_groups(found: metrics.Collected, language: str) -> List[TriageGroup]:
+    """Failing typed messages (redacted) in `language`, grouped by similarity, largest group first."""
     reasons: Dict[str, Counter] = defaultdict(Counter)
     leanings: Dict[str, Counter] = defaultdict(Counter)
     texts: List[str] = []
@@ -59,7 +59,7 @@ def triage_groups(found: metrics.Collected, language: Optional[str] = None) -> L
         (m, metrics.THUMBS_DOWN) for m in found.down_questions
     ]:
         text = " ".join(redact(message.text).split())  # one line: each example is one YAML list item
-        if language is not None and message.language != language:
+        if message.language != language:
             continue
         if message.click or len(text) > metrics.TEXT_LIMIT:
             continue  # a button is not a phrasing; a pasted essay is no training example
@@ -89,7 +89,7 @@ def _why(group: TriageGroup) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def render_yaml(groups: Sequence[TriageGroup], period: metrics.Period, language: str = ENGLISH) -> str:
+def render_yaml(groups: Sequence[TriageGroup], period: metrics.Period, language: str) -> str:
     """The draft NLU file: every line a comment; removing one "# " per line gives valid Rasa training data."""
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     total = sum(g.messages for g in groups)
